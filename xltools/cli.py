@@ -1,0 +1,98 @@
+"""The command line: a thin door onto the library. Exit 0 = fine, 1 = the data has errors, 2 = could not run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import XltoolsError
+
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"Lỗi: tham số không hợp lệ: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_CANNOT_RUN)
+
+
+def cmd_new(args) -> int:
+    from .catalog import load_catalog
+    from .writer import new_workbook
+
+    catalog = load_catalog(args.catalog)
+    new_workbook(args.output, catalog, force=args.force, unit_code=args.unit_code, unit_name=args.unit_name,
+                 year=args.year, period=args.period, city=args.city)
+    print(f"Đã tạo {args.output} ({len(catalog)} chỉ tiêu, phiên bản mẫu {catalog.version}).")
+    return EXIT_OK
+
+
+def cmd_catalog(args) -> int:
+    from .catalog import CATALOG_SHEET, load_catalog
+    from .writer import write_catalog_workbook
+
+    catalog = load_catalog(args.catalog)
+    write_catalog_workbook(catalog, args.output, force=args.force)
+    print(f"Đã ghi danh mục {len(catalog)} chỉ tiêu vào {args.output} (trang «{CATALOG_SHEET}»).")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.output), force=args.force)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="xltools", description="Báo cáo tình hình thực hiện chỉ tiêu kinh tế - xã hội từ Excel.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    new = commands.add_parser(
+        "new", help="tạo biểu số liệu chuẩn cho một đơn vị và kỳ báo cáo",
+        epilog="Ví dụ: xltools new -o tran-phu.xlsx --unit-code TRAN_PHU --unit-name 'Phường Trần Phú' --year 2022",
+    )
+    new.add_argument("-o", "--output", required=True, help="tệp .xlsx sẽ tạo")
+    new.add_argument("--unit-code", required=True, help="mã đơn vị, ví dụ TRAN_PHU")
+    new.add_argument("--unit-name", required=True, help="tên đơn vị, ví dụ 'Phường Trần Phú'")
+    new.add_argument("--year", required=True, type=int, help="năm báo cáo")
+    new.add_argument("--period", default="Năm", help="kỳ báo cáo: 'Năm', '6 tháng', '9 tháng', 'Quý I', 'Tháng 10'...")
+    new.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định dùng danh mục đi kèm")
+    new.add_argument("--city", action="store_true", help="tạo biểu tổng hợp cấp thành phố")
+    new.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    new.set_defaults(run=cmd_new)
+
+    catalog = commands.add_parser(
+        "catalog", help="xuất danh mục chỉ tiêu ra tệp Excel để chỉnh sửa",
+        epilog="Ví dụ: xltools catalog -o danh-muc-chi-tieu.xlsx",
+    )
+    catalog.add_argument("-o", "--output", required=True, help="tệp .xlsx sẽ tạo")
+    catalog.add_argument("--catalog", help="danh mục nguồn (.xlsx); mặc định dùng danh mục đi kèm")
+    catalog.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    catalog.set_defaults(run=cmd_catalog)
+
+    demo = commands.add_parser(
+        "demo", help="chạy toàn bộ quy trình trên số liệu mẫu 15 phường, xã của thành phố Hà Tĩnh",
+        epilog="Ví dụ: xltools demo -o demo-output",
+    )
+    demo.add_argument("-o", "--output", default="demo-output", help="thư mục kết quả")
+    demo.add_argument("--force", action="store_true", help="ghi đè kết quả cũ trong thư mục")
+    demo.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except XltoolsError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu; không có tệp kết quả dở dang nào được giữ lại.", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Evaluate: % of plan, change on the same period last year, status, and the key-target summary.
+
+Every division is guarded: a missing, zero or negative base gives no percentage and a
+stated reason, never an exception or an infinity.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .catalog import Catalog, Indicator
+from .parse import Figure, Submission
+
+__all__ = ["Result", "KeySummary", "evaluate", "evaluate_indicator", "key_summary", "STATUS_TEXT",
+           "pct_of_plan", "pct_of_last_year"]
+
+EXCEEDED, MET, MISSED, NO_PLAN, NO_DATA = "exceeded", "met", "missed", "no_plan", "no_data"
+STATUS_TEXT = {
+    EXCEEDED: "Vượt kế hoạch",
+    MET: "Đạt kế hoạch",
+    MISSED: "Không đạt",
+    NO_PLAN: "Chưa có kế hoạch",
+    NO_DATA: "Chưa có số liệu",
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The evaluation of one indicator: percentages, change, status, and why one is missing."""
+
+    indicator: Indicator
+    figure: Figure | None
+    pct_plan: float | None
+    pct_last_year: float | None
+    change: float | None
+    change_unit: str  # "%" for amounts and counts, "điểm" (percentage points) for rates
+    status: str
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT[self.status]
+
+    def value(self, name: str) -> float | None:
+        return self.figure.value(name) if self.figure else None
+
+
+def _usable(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _ratio(top, base, what: str) -> tuple[float | None, str | None]:
+    """Return top / base * 100, or None and the reason it cannot be computed."""
+    if not _usable(base):
+        return None, f"chưa có {what}"
+    if not _usable(top):
+        return None, "chưa có số thực hiện"
+    if base == 0:
+        return None, f"{what} bằng 0"
+    if base < 0:
+        return None, f"{what} là số âm"
+    value = top / base * 100
+    return (value, None) if math.isfinite(value) else (None, "số quá lớn")
+
+
+def pct_of_plan(ind: Indicator, plan, last_year, actual) -> tuple[float | None, str | None]:
+    """Return % of plan; for reduce-by targets, the achieved reduction over the planned one."""
+    if ind.direction == "reduce_by":
+        if not (_usable(last_year) and _usable(actual)):
+            return None, "chưa đủ số cùng kỳ và số thực hiện để tính mức giảm"
+        return _ratio(last_year - actual, plan, "mức giảm kế hoạch")
+    return _ratio(actual, plan, "kế hoạch")
+
+
+def pct_of_last_year(actual, last_year) -> tuple[float | None, str | None]:
+    """Return actual / same period last year * 100, the `% so với cùng kỳ` column."""
+    return _ratio(actual, last_year, "số cùng kỳ")
+
+
+def _change(ind: Indicator, actual, last_year) -> tuple[float | None, str | None]:
+    if ind.is_rate:
+        if _usable(actual) and _usable(last_year):
+            return actual - last_year, None
+        return None, "chưa đủ số cùng kỳ và số thực hiện"
+    value, reason = pct_of_last_year(actual, last_year)
+    return (value - 100, None) if value is not None else (None, reason)
+
+
+def _status(ind: Indicator, plan, last_year, actual) -> str:
+    if not _usable(actual):
+        return NO_DATA
+    if not _usable(plan):
+        return NO_PLAN
+    digits = max(ind.decimals, 0)
+    if ind.direction == "reduce_by":
+        if not _usable(last_year):
+            return NO_DATA
+        achieved, planned = round(last_year - actual, digits + 2), round(plan, digits + 2)
+    elif ind.direction == "lower":
+        # A ceiling ("dưới 7,5%") is met by staying at or under it; it is not "exceeded".
+        return MET if round(actual, digits) <= round(plan, digits) else MISSED
+    else:
+        achieved, planned = round(actual, digits), round(plan, digits)
+    if achieved > planned:
+        return EXCEEDED
+    return MET if achieved == planned else MISSED
+
+
+def evaluate_indicator(ind: Indicator, figure: Figure | None) -> Result:
+    """Return the Result for one indicator and its figures (or None when the workbook lacks the row)."""
+    plan, last_year, actual = (figure.plan, figure.last_year, figure.actual) if figure else (None, None, None)
+    reasons = {}
+    pct_plan, reasons["pct_plan"] = pct_of_plan(ind, plan, last_year, actual)
+    pct_last_year, reasons["pct_last_year"] = pct_of_last_year(actual, last_year)
+    change, reasons["change"] = _change(ind, actual, last_year)
+    return Result(
+        indicator=ind,
+        figure=figure,
+        pct_plan=pct_plan,
+        pct_last_year=pct_last_year,
+        change=change,
+        change_unit="điểm" if ind.is_rate else "%",
+        status=_status(ind, plan, last_year, actual),
+        reasons={k: v for k, v in reasons.items() if v},
+    )
+
+
+def evaluate(submission: Submission, catalog: Catalog) -> list[Result]:
+    """Return one Result per catalog indicator, in catalog order."""
+    return [evaluate_indicator(ind, submission.figure(ind.code)) for ind in catalog]
+
+
+@dataclass(frozen=True)
+class KeySummary:
+    """How the key targets went: the groups always add up to `total`."""
+
+    total: int
+    exceeded: list[Result]
+    met: list[Result]
+    missed: list[Result]
+    unknown: list[Result]
+
+    @property
+    def reached(self) -> int:
+        return len(self.exceeded) + len(self.met)
+
+
+def key_summary(results: list[Result]) -> KeySummary:
+    """Return the summary of key targets among `results`."""
+    keys = sorted((r for r in results if r.indicator.key), key=lambda r: r.indicator.key)
+    pick = lambda *statuses: [r for r in keys if r.status in statuses]
+    return KeySummary(len(keys), pick(EXCEEDED), pick(MET), pick(MISSED), pick(NO_PLAN, NO_DATA))

@@ -1,0 +1,209 @@
+"""Grids: a workbook as plain values (sheet name -> rows), read from a file with python-calamine.
+
+Every reader produces a Grid and one parser reads every Grid, so a workbook from a file,
+from a live Excel book or from a remote payload goes through the same code.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from .errors import UnreadableWorkbook
+
+__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file xltools agrees to read; past these it refuses with a message."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_unzipped_bytes: int = 300 * 1024 * 1024
+    max_rows: int = 20_000
+    max_columns: int = 200
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+@dataclass
+class Grid:
+    """The values of a workbook's sheets; `source` is the file name shown to users."""
+
+    sheets: dict[str, list[list]]
+    source: str = ""
+    path: Path | None = None
+    hidden: set[str] = field(default_factory=set)
+
+    def sheet(self, name: str) -> list[list] | None:
+        """Return the rows of sheet `name`, matched ignoring case and spacing, or None."""
+        wanted = _key(name)
+        for actual, rows in self.sheets.items():
+            if _key(actual) == wanted:
+                return rows
+        return None
+
+    def sheet_name(self, name: str) -> str | None:
+        """Return the actual name of the sheet matching `name`, or None."""
+        wanted = _key(name)
+        return next((actual for actual in self.sheets if _key(actual) == wanted), None)
+
+    def first_sheet(self) -> list[list]:
+        return next(iter(self.sheets.values()), [])
+
+
+def column_letter(index: int) -> str:
+    """Return the Excel column letters for zero-based column `index` (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_address(row: int, column: int) -> str:
+    """Return the A1 address of zero-based `row` and `column`."""
+    return f"{column_letter(column)}{row + 1}"
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value) if value else None
+    return value
+
+
+def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits = DEFAULT_LIMITS) -> Grid:
+    """Return the Grid of the workbook at `path` (xlsx, xlsm, xls, ods), read without changing it.
+
+    Only the sheets named in `sheets` are read when it is given. Raise UnreadableWorkbook
+    with a Vietnamese message when the file cannot be read as a workbook.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableWorkbook(f"{name}: không mở được tệp ({exc.strerror}).") from None
+    if size == 0:
+        raise UnreadableWorkbook(f"{name}: tệp rỗng (0 byte). Đề nghị đơn vị gửi lại tệp.")
+    if size > limits.max_file_bytes:
+        raise UnreadableWorkbook(
+            f"{name}: tệp nặng {size / 1048576:.0f} MB, vượt giới hạn {limits.max_file_bytes // 1048576} MB."
+        )
+    _check_container(path, limits)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        wanted = {_key(s) for s in sheets} if sheets is not None else None
+        hidden = {meta.name for meta in book.sheets_metadata if meta.visible != SheetVisibleEnum.Visible}
+        out: dict[str, list[list]] = {}
+        for sheet_name in book.sheet_names:
+            if wanted is not None and _key(sheet_name) not in wanted:
+                continue
+            rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=limits.max_rows + 1)
+            if len(rows) > limits.max_rows:
+                raise UnreadableWorkbook(
+                    f"{name} › {sheet_name}: trang tính có hơn {limits.max_rows:,} dòng, vượt giới hạn cho phép.".replace(",", ".")
+                )
+            out[unicodedata.normalize("NFC", sheet_name)] = [
+                [_clean(v) for v in row[: limits.max_columns]] for row in rows
+            ]
+        if head_is_zip(path):
+            _restore_error_values(path, out)
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:  # calamine raises several unrelated types for a bad file
+        raise UnreadableWorkbook(_why_unreadable(name, exc)) from None
+    return Grid(out, source=name, path=path, hidden=hidden)
+
+
+def head_is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == b"PK"
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
+
+
+def _restore_error_values(path: Path, sheets: dict[str, list[list]]) -> None:
+    """Put Excel error values (`#DIV/0!`) back into `sheets`; calamine reads them as empty cells.
+
+    Only the zip's sheet XML is scanned, with patterns rather than an XML parser, so nothing
+    in the file (entities, external references) is ever resolved.
+    """
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return
+        targets = {}
+        for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
+            attributes = dict(_ATTRIBUTE.findall(tag))
+            target = attributes.get(b"Target", b"").decode()
+            targets[attributes.get(b"Id", b"").decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        for tag in _SHEET_TAG.findall(archive.read("xl/workbook.xml")):
+            attributes = {k.split(b":")[-1]: v for k, v in _ATTRIBUTE.findall(tag)}
+            name = unicodedata.normalize("NFC", html.unescape(attributes.get(b"name", b"").decode("utf-8")))
+            part = targets.get(attributes.get(b"id", b"").decode())
+            if name not in sheets or part not in names:
+                continue
+            xml = archive.read(part)
+            if b't="e"' not in xml:
+                continue
+            rows = sheets[name]
+            for letters, number, error in _ERROR_CELL.findall(xml):
+                r, c = int(number) - 1, _column_index(letters.decode())
+                if r < len(rows) and c < len(rows[r]):
+                    rows[r][c] = error.decode()
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _check_container(path: Path, limits: Limits) -> None:
+    """Refuse zip containers that would expand past the limit, before anything is unpacked."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise UnreadableWorkbook(
+            f"{path.name}: tệp được đặt mật khẩu (mã hóa). Đề nghị gỡ mật khẩu trong Excel "
+            "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại bản không mật khẩu."
+        )
+    if not head.startswith(b"PK"):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise UnreadableWorkbook(f"{path.name}: tệp bị hỏng (nén zip không đọc được). Đề nghị đơn vị gửi lại tệp.") from None
+    if total > limits.max_unzipped_bytes:
+        raise UnreadableWorkbook(
+            f"{path.name}: nội dung giải nén {total / 1048576:.0f} MB, vượt giới hạn "
+            f"{limits.max_unzipped_bytes // 1048576} MB; tệp có thể bị hỏng hoặc độc hại."
+        )
+
+
+def _why_unreadable(name: str, exc: Exception) -> str:
+    kind = type(exc).__name__
+    if kind == "PasswordError":
+        return f"{name}: tệp được đặt mật khẩu. Đề nghị gỡ mật khẩu rồi gửi lại."
+    return (
+        f"{name}: không đọc được tệp như một bảng tính Excel (xlsx, xlsm, xls, ods). "
+        "Đề nghị kiểm tra lại tệp hoặc yêu cầu đơn vị gửi lại."
+    )

@@ -1,0 +1,222 @@
+"""Parse a Grid into a Submission: unit, period, figures per indicator, narratives, and where each came from.
+
+Columns are found by their titles and the header row by its content, so a workbook whose
+columns were moved or whose header was pushed down still reads. What cannot be read
+becomes a finding on the Submission instead of an exception.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .findings import Finding, finding
+from .grid import Grid, cell_address
+from .layout import DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS
+from .numbers import NumberTextError, format_number, parse_number
+
+__all__ = ["Figure", "Submission", "parse_grid", "is_excel_error"]
+
+_EXCEL_ERROR = re.compile(r"^#(DIV/0!|REF!|VALUE!|NAME\?|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
+_HEADER_SEARCH_ROWS = 40
+
+
+def is_excel_error(value) -> bool:
+    """Return True for an Excel error value such as `#DIV/0!` or `#REF!`."""
+    return isinstance(value, str) and bool(_EXCEL_ERROR.match(value.strip()))
+
+
+@dataclass
+class Figure:
+    """The figures one workbook gives for one indicator, with the cell of each."""
+
+    code: str
+    row: int
+    name: str = ""
+    unit: str = ""
+    plan: float | None = None
+    last_year: float | None = None
+    actual: float | None = None
+    next_plan: float | None = None
+    pct_plan: float | None = None
+    pct_last_year: float | None = None
+    note: str = ""
+    cells: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, object] = field(default_factory=dict)
+
+    def value(self, name: str) -> float | None:
+        return getattr(self, name)
+
+
+@dataclass
+class Submission:
+    """What one workbook says: who, which period, the figures and the narrative."""
+
+    file: str = ""
+    unit_code: str = ""
+    unit_name: str = ""
+    period: str = ""
+    year: int | None = None
+    version: str = ""
+    status: str = ""
+    level: str = ""
+    figures: dict[str, Figure] = field(default_factory=dict)
+    narratives: dict[str, str] = field(default_factory=dict)
+    info: dict[str, str] = field(default_factory=dict)
+    info_cells: dict[str, str] = field(default_factory=dict)
+    info_raw: dict[str, object] = field(default_factory=dict)
+    data_sheet: str = DATA_SHEET
+    problems: list[Finding] = field(default_factory=list)
+
+    @property
+    def is_estimate(self) -> bool:
+        """Return True when the figures are estimates (ước thực hiện), not final results."""
+        return self.status != "Thực hiện"
+
+    def figure(self, code: str) -> Figure | None:
+        return self.figures.get(code)
+
+
+def _norm(text) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold() if text is not None else ""
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_number(value) if not value.is_integer() else str(int(value))
+    return str(value).strip()
+
+
+def parse_grid(grid: Grid) -> Submission:
+    """Return the Submission in `grid`; unreadable parts become findings in `.problems`."""
+    sub = Submission(file=grid.source)
+    _parse_info(grid, sub)
+    _parse_data(grid, sub)
+    _parse_notes(grid, sub)
+    return sub
+
+
+def _parse_info(grid: Grid, sub: Submission) -> None:
+    rows = grid.sheet(INFO_SHEET)
+    if rows is None:
+        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=INFO_SHEET, name=INFO_SHEET))
+        return
+    labels = {_norm(label): name for name, label in (INFO_LABELS | EXTRA_INFO_LABELS).items()}
+    for r, row in enumerate(rows):
+        if len(row) < 1 or _norm(row[0]) not in labels:
+            continue
+        name = labels[_norm(row[0])]
+        value = row[1] if len(row) > 1 else None
+        sub.info_cells[name] = f"B{r + 1}"
+        sub.info_raw[name] = value
+        if name == "year":
+            sub.year = _year(value)
+        elif name in EXTRA_INFO_LABELS:
+            sub.info[name] = _text(value)
+        else:
+            setattr(sub, name, _text(value))
+
+
+def _year(value) -> int | None:
+    text = _text(value)
+    return int(text) if text.isdigit() else None
+
+
+def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
+    """Return the header row index and field -> column index, found by column titles."""
+    titles = {_norm(title): name for name, title in DATA_COLUMNS.items()}
+    for r, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+        found = {titles[_norm(cell)]: c for c, cell in enumerate(row) if _norm(cell) in titles}
+        if "code" in found and "name" in found:
+            return r, found
+    return None
+
+
+def _parse_data(grid: Grid, sub: Submission) -> None:
+    rows = grid.sheet(DATA_SHEET)
+    if rows is None:
+        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=DATA_SHEET, name=DATA_SHEET))
+        return
+    sheet = sub.data_sheet = grid.sheet_name(DATA_SHEET)
+    header = _find_header(rows)
+    if header is None:
+        sub.problems.append(finding("missing-header", file=sub.file, sheet=sheet, cell="A1"))
+        return
+    header_row, columns = header
+    for name, title in DATA_COLUMNS.items():
+        if name not in columns:
+            sub.problems.append(
+                finding("missing-column", file=sub.file, sheet=sheet, cell=cell_address(header_row, 0), title=title)
+            )
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        get = lambda name: row[columns[name]] if name in columns and columns[name] < len(row) else None
+        code = _text(get("code"))
+        if not code:
+            continue
+        if code in sub.figures:
+            sub.problems.append(
+                finding("duplicate-code", file=sub.file, sheet=sheet, cell=cell_address(r, columns["code"]),
+                        indicator=code, code_value=code, first=sub.figures[code].cells["code"])
+            )
+            continue
+        fig = Figure(code=code, row=r + 1, name=_text(get("name")), unit=_text(get("unit")), note=_text(get("note")))
+        fig.cells["code"] = cell_address(r, columns["code"])
+        for name in NUMBER_FIELDS:
+            if name not in columns:
+                continue
+            address = cell_address(r, columns[name])
+            raw = get(name)
+            fig.cells[name] = address
+            fig.raw[name] = raw
+            setattr(fig, name, _number(raw, sub, sheet, address, code))
+        sub.figures[code] = fig
+
+
+def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float | None:
+    """Return the number in a cell, or None with a finding when it holds something else."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    text=str(raw), reason="là giá trị đúng/sai"))
+        return None
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    if is_excel_error(raw):
+        sub.problems.append(finding("excel-error", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    error=str(raw).strip()))
+        return None
+    if not isinstance(raw, str):
+        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    text=str(raw), reason="là ngày tháng hoặc kiểu dữ liệu khác"))
+        return None
+    if not raw.strip():
+        return None
+    try:
+        return parse_number(raw)
+    except NumberTextError as exc:
+        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    text=raw, reason=exc.reason))
+        return None
+
+
+def _parse_notes(grid: Grid, sub: Submission) -> None:
+    rows = grid.sheet(NOTES_SHEET)
+    if not rows:
+        return
+    titles = {_norm(t): n for n, t in NOTES_COLUMNS.items()}
+    for r, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+        found = {titles[_norm(c)]: i for i, c in enumerate(row) if _norm(c) in titles}
+        if len(found) == 2:
+            break
+    else:
+        return
+    for row in rows[r + 1:]:
+        section = _text(row[found["section"]]) if found["section"] < len(row) else ""
+        text = _text(row[found["text"]]) if found["text"] < len(row) else ""
+        if section and text:
+            sub.narratives[section] = text

@@ -1,0 +1,366 @@
+"""Write workbooks with openpyxl: the standard ward and city workbooks, and figures into them.
+
+The layout follows the contract in `layout.py`. Input cells are unlocked and coloured,
+everything else is protected (no password); the two % columns hold Excel formulas so staff
+see results live without Python; a copy of the catalog travels in a hidden sheet.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .atomic import atomic_output
+from .catalog import CATALOG_SHEET, Catalog, Indicator
+from .layout import (
+    DATA_COLUMNS,
+    DATA_SHEET,
+    EXTRA_INFO_LABELS,
+    GENERAL_NOTES,
+    GUIDE_SHEET,
+    INFO_LABELS,
+    INFO_SHEET,
+    LEVELS,
+    NOTES_COLUMNS,
+    NOTES_SHEET,
+    PERIODS,
+    STATUSES,
+    UNITS_SHEET,
+)
+
+__all__ = ["new_workbook", "build_workbook", "write_figures", "set_value", "data_rows", "save_workbook", "HEADER_ROW"]
+
+HEADER_ROW = 4
+FONT = "Times New Roman"
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+COMPUTED_FILL = PatternFill("solid", fgColor="E2EFDA")
+LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
+HEADING_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_FILL = PatternFill("solid", fgColor="BDD7EE")
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+UNLOCKED = Protection(locked=False)
+WIDTHS = {"code": 11, "stt": 5, "name": 46, "unit": 11, "plan": 13, "last_year": 14, "actual": 13,
+          "pct_plan": 11, "pct_last_year": 11, "next_plan": 13, "note": 24}
+LETTER = {name: chr(ord("A") + i) for i, name in enumerate(DATA_COLUMNS)}
+
+
+def _number_format(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def _formulas(ind: Indicator, row: int) -> tuple[str, str]:
+    """Return the Excel formulas of `% so với kế hoạch` and `% so với cùng kỳ` for one row."""
+    e, f, g = (f"{LETTER[n]}{row}" for n in ("plan", "last_year", "actual"))
+    if ind.direction == "reduce_by":
+        pct_plan = f'=IF(AND(ISNUMBER({e}),ISNUMBER({f}),ISNUMBER({g})),IF({e}>0,({f}-{g})/{e}*100,""),"")'
+    else:
+        pct_plan = f'=IF(AND(ISNUMBER({e}),ISNUMBER({g})),IF({e}>0,{g}/{e}*100,""),"")'
+    pct_last_year = f'=IF(AND(ISNUMBER({f}),ISNUMBER({g})),IF({f}>0,{g}/{f}*100,""),"")'
+    return pct_plan, pct_last_year
+
+
+def _roman(number: int) -> str:
+    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    out = ""
+    for value, letters in numerals:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+def build_workbook(
+    catalog: Catalog,
+    *,
+    unit_code: str,
+    unit_name: str,
+    year: int,
+    period: str = "Năm",
+    city: bool = False,
+    info: dict[str, str] | None = None,
+    units: list[tuple[str, str]] | None = None,
+) -> Workbook:
+    """Return the standard workbook (in memory) for one unit and period."""
+    if period not in PERIODS:
+        raise ValueError(f"period {period!r} not in {PERIODS}")
+    book = Workbook()
+    book.remove(book.active)
+    _guide_sheet(book.create_sheet(GUIDE_SHEET), city)
+    _info_sheet(book.create_sheet(INFO_SHEET), catalog, unit_code, unit_name, year, period, city, info or {})
+    _data_sheet(book.create_sheet(DATA_SHEET), catalog, unit_name, year, period, city)
+    _notes_sheet(book.create_sheet(NOTES_SHEET), catalog)
+    if city:
+        _units_sheet(book.create_sheet(UNITS_SHEET), units or [])
+    catalog_sheet = book.create_sheet(CATALOG_SHEET)
+    for row in catalog.rows():
+        catalog_sheet.append(row)
+    catalog_sheet.sheet_state = "hidden"
+    catalog_sheet.protection.sheet = True
+    book.active = book.sheetnames.index(DATA_SHEET)
+    return book
+
+
+def new_workbook(path: str | Path, catalog: Catalog, *, force: bool = False, **options) -> Path:
+    """Write the standard workbook for one unit and period to `path`; return the path."""
+    book = build_workbook(catalog, **options)
+    save_workbook(book, path, force=force)
+    return Path(path)
+
+
+def save_workbook(book: Workbook, path: str | Path, force: bool = False) -> None:
+    """Save `book` to `path` whole or not at all."""
+    with atomic_output(path, force=force) as temporary:
+        book.save(temporary)
+
+
+def _style(cell, *, bold=False, fill=None, wrap=False, align=None, size=12, italic=False, border=True):
+    cell.font = Font(name=FONT, size=size, bold=bold, italic=italic)
+    if fill is not None:
+        cell.fill = fill
+    cell.alignment = Alignment(wrap_text=wrap, vertical="center", horizontal=align)
+    if border:
+        cell.border = BORDER
+
+
+def _guide_sheet(sheet, city: bool) -> None:
+    name = "huong-dan-thanh-pho.txt" if city else "huong-dan-phuong-xa.txt"
+    text = resources.files("xltools.templates").joinpath(name).read_text(encoding="utf-8")
+    sheet.column_dimensions["A"].width = 110
+    for number, line in enumerate(text.splitlines(), start=1):
+        cell = sheet.cell(number, 1, line or None)
+        _style(cell, bold=number == 1 or line.isupper(), wrap=True, size=14 if number == 1 else 12, border=False)
+    sheet.protection.sheet = True
+
+
+def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info) -> None:
+    values = {
+        "unit_code": unit_code,
+        "unit_name": unit_name,
+        "level": LEVELS[1] if city else LEVELS[0],
+        "period": period,
+        "year": year,
+        "status": STATUSES[0],
+        "version": catalog.version,
+    }
+    editable = {"status"}
+    extras = ["preparer", "phone"]
+    if city:
+        extras = ["agency", "parent_agency", "place", "doc_number", "resolution", "signer_role", "signer_title",
+                  "signer", "recipients", "ward_folder", *extras]
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 70
+    rows = [(INFO_LABELS[name], values[name], name in editable) for name in values]
+    rows += [(EXTRA_INFO_LABELS[name], info.get(name), True) for name in extras]
+    for number, (label, value, is_input) in enumerate(rows, start=1):
+        _style(sheet.cell(number, 1, label), bold=True, fill=HEADER_FILL)
+        cell = sheet.cell(number, 2, value)
+        _style(cell, fill=INPUT_FILL if is_input else LOCKED_FILL, wrap=True, align="left")
+        if is_input:
+            cell.protection = UNLOCKED
+    status_row = list(values).index("status") + 1
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
+    status.add(f"B{status_row}")
+    sheet.add_data_validation(status)
+    sheet.cell(len(rows) + 2, 1, f"Mẫu tạo ngày {date.today():%d/%m/%Y}; ô màu vàng là ô được nhập.")
+    sheet.protection.sheet = True
+
+
+def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: str, city: bool) -> None:
+    last = LETTER["note"]
+    sheet.merge_cells(f"A1:{last}1")
+    sheet.merge_cells(f"A2:{last}2")
+    title = "BIỂU TỔNG HỢP CHỈ TIÊU KINH TẾ - XÃ HỘI" if city else "BIỂU SỐ LIỆU CHỈ TIÊU KINH TẾ - XÃ HỘI"
+    _style(sheet["A1"], bold=True, size=14, align="center", border=False)
+    sheet["A1"] = title
+    sheet["A2"] = f"{unit_name} — Kỳ báo cáo: {period.lower() if period == 'Năm' else period} năm {year}"
+    _style(sheet["A2"], italic=True, align="center", border=False)
+    sheet["A3"] = "Ô màu vàng: nhập số liệu; ô màu xanh: tự tính; ô màu xám: không nhập."
+    _style(sheet["A3"], italic=True, size=10, border=False)
+    for name, title in DATA_COLUMNS.items():
+        cell = sheet[f"{LETTER[name]}{HEADER_ROW}"]
+        cell.value = title
+        _style(cell, bold=True, fill=HEADER_FILL, wrap=True, align="center")
+        sheet.column_dimensions[LETTER[name]].width = WIDTHS[name]
+    sheet.row_dimensions[HEADER_ROW].height = 48
+
+    numbers = DataValidation(type="decimal", operator="between", formula1="-1000000000000", formula2="1000000000000",
+                             allow_blank=True, showErrorMessage=True, errorTitle="Chỉ nhập số",
+                             error="Ô này chỉ nhận số (ví dụ 1172,5). Không gõ chữ hay đơn vị vào ô.")
+    sheet.add_data_validation(numbers)
+    row = HEADER_ROW + 1
+    group = section = None
+    group_number = 0
+    number = 0
+    for ind in catalog:
+        if ind.group != group:
+            group, section = ind.group, None
+            group_number += 1
+            row = _heading_row(sheet, row, _roman(group_number), ind.group)
+        if ind.section and ind.section != section:
+            section = ind.section
+            row = _heading_row(sheet, row, "", ind.section)
+        number += 1
+        row = _indicator_row(sheet, row, number, ind, city, numbers)
+    sheet.freeze_panes = f"E{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+
+
+def _heading_row(sheet, row: int, label: str, title: str) -> int:
+    for name in DATA_COLUMNS:
+        _style(sheet[f"{LETTER[name]}{row}"], bold=True, fill=HEADING_FILL)
+    sheet[f"{LETTER['stt']}{row}"] = label or None
+    sheet[f"{LETTER['name']}{row}"] = title
+    sheet[f"{LETTER['name']}{row}"].alignment = Alignment(wrap_text=True, vertical="center")
+    return row + 1
+
+
+def _indicator_row(sheet, row: int, number: int, ind: Indicator, city: bool, numbers: DataValidation) -> int:
+    entered = city or ind.ward_entered
+    values = {"code": ind.code, "stt": number, "name": ind.name, "unit": ind.unit}
+    for name, value in values.items():
+        cell = sheet[f"{LETTER[name]}{row}"]
+        cell.value = value
+        _style(cell, wrap=name == "name", align="center" if name in ("stt", "unit") else None,
+               fill=LOCKED_FILL if name == "code" else None, size=10 if name == "code" else 12)
+    pct_plan, pct_last_year = _formulas(ind, row)
+    for name, formula in (("pct_plan", pct_plan), ("pct_last_year", pct_last_year)):
+        cell = sheet[f"{LETTER[name]}{row}"]
+        cell.value = formula
+        _style(cell, fill=COMPUTED_FILL, align="right")
+        cell.number_format = "#,##0.00"
+    for name in ("plan", "last_year", "actual", "next_plan", "note"):
+        cell = sheet[f"{LETTER[name]}{row}"]
+        _style(cell, fill=INPUT_FILL if entered else LOCKED_FILL, wrap=name == "note",
+               align="right" if name != "note" else None)
+        if name != "note":
+            cell.number_format = _number_format(ind.decimals)
+        if entered:
+            cell.protection = UNLOCKED
+            if name != "note":
+                numbers.add(cell.coordinate)
+    hint = ind.hint if entered else "Chỉ tiêu do thành phố tổng hợp; phường, xã không nhập."
+    if hint:
+        sheet[f"{LETTER['name']}{row}"].comment = Comment(hint, "xltools", width=300, height=80)
+    return row + 1
+
+
+def _notes_sheet(sheet, catalog: Catalog) -> None:
+    sheet.column_dimensions["A"].width = 45
+    sheet.column_dimensions["B"].width = 100
+    for column, title in zip("AB", NOTES_COLUMNS.values()):
+        _style(sheet[f"{column}1"], bold=True, fill=HEADER_FILL, align="center")
+        sheet[f"{column}1"] = title
+    titles: list[str] = []
+    groups = {ind.group for ind in catalog}
+    for ind in catalog:
+        for title in (ind.group, ind.section):
+            if title and title not in titles:
+                titles.append(title)
+    for row, title in enumerate([*titles, *GENERAL_NOTES], start=2):
+        _style(sheet.cell(row, 1, title), bold=title in groups or title in GENERAL_NOTES, wrap=True)
+        cell = sheet.cell(row, 2)
+        _style(cell, fill=INPUT_FILL, wrap=True)
+        cell.protection = UNLOCKED
+        sheet.row_dimensions[row].height = 45
+    sheet.freeze_panes = "A2"
+    sheet.protection.sheet = True
+    sheet.protection.formatRows = False
+
+
+def _units_sheet(sheet, units: list[tuple[str, str]]) -> None:
+    for column, title, width in (("A", "Mã đơn vị", 18), ("B", "Tên đơn vị", 40)):
+        _style(sheet[f"{column}1"], bold=True, fill=HEADER_FILL, align="center")
+        sheet[f"{column}1"] = title
+        sheet.column_dimensions[column].width = width
+    for row, (code, name) in enumerate(units, start=2):
+        sheet.cell(row, 1, code)
+        sheet.cell(row, 2, name)
+
+
+def write_catalog_workbook(catalog: Catalog, path: str | Path, force: bool = False) -> None:
+    """Write `catalog` as an editable workbook: one `Danh mục` sheet with lists for the enumerated columns."""
+    from .catalog import COLUMNS, DIRECTIONS, KINDS, RULES
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = CATALOG_SHEET
+    for row in catalog.rows():
+        sheet.append(row)
+    for column, title in enumerate(COLUMNS.values(), start=1):
+        cell = sheet.cell(1, column)
+        _style(cell, bold=True, fill=HEADER_FILL, wrap=True, align="center")
+        sheet.column_dimensions[cell.column_letter].width = 40 if title in ("Chỉ tiêu", "Hướng dẫn nhập") else 16
+    names = list(COLUMNS)
+    for name, words in (("kind", KINDS), ("direction", DIRECTIONS), ("rule", RULES)):
+        letter = sheet.cell(1, names.index(name) + 1).column_letter
+        rule = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
+        rule.add(f"{letter}2:{letter}1000")
+        sheet.add_data_validation(rule)
+    sheet.freeze_panes = "C2"
+    sheet.row_dimensions[1].height = 45
+    save_workbook(book, path, force=force)
+
+
+def data_rows(sheet) -> dict[str, int]:
+    """Return indicator code -> row number in an openpyxl data sheet, found by the `Mã` column."""
+    column = None
+    for row in sheet.iter_rows(min_row=1, max_row=40):
+        for cell in row:
+            if cell.value == DATA_COLUMNS["code"]:
+                column, header = cell.column, cell.row
+                break
+        if column:
+            break
+    if column is None:
+        return {}
+    return {
+        str(sheet.cell(r, column).value): r
+        for r in range(header + 1, sheet.max_row + 1)
+        if sheet.cell(r, column).value not in (None, "")
+    }
+
+
+def write_figures(book: Workbook, figures: dict[str, dict[str, object]], notes: dict[str, str] | None = None) -> None:
+    """Write `figures` (code -> field -> value) into the data sheet of `book`, and `notes` by section."""
+    sheet = book[DATA_SHEET]
+    rows = data_rows(sheet)
+    for code, values in figures.items():
+        if code not in rows:
+            continue
+        for name, value in values.items():
+            set_value(sheet[f"{LETTER[name]}{rows[code]}"], value)
+    if notes:
+        notes_sheet = book[NOTES_SHEET]
+        places = {notes_sheet.cell(r, 1).value: r for r in range(2, notes_sheet.max_row + 1)}
+        for section, text in notes.items():
+            if section in places:
+                set_value(notes_sheet.cell(places[section], 2), text)
+
+
+def set_value(cell, value) -> None:
+    """Put `value` in `cell`; text stays text even when it starts like a formula (`=`, `+`, `-`, `@`)."""
+    cell.value = value
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        cell.data_type = "s"
+
+
+def open_workbook(path: str | Path) -> Workbook:
+    """Return the workbook at `path` opened with openpyxl for writing a copy."""
+    return load_workbook(path)
