@@ -1,0 +1,78 @@
+import math
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import have_soffice
+from xltools.catalog import CATALOG_SHEET, catalog_from_rows
+from xltools.evaluate import evaluate
+from xltools.grid import read_grid
+from xltools.layout import DATA_SHEET, GUIDE_SHEET, INFO_SHEET, NOTES_SHEET
+from xltools.parse import parse_grid
+
+FIGURES = {
+    "THU_NS": {"plan": 1002.1, "last_year": 1138.3, "actual": 1172.5},
+    "THU_THUE": {"plan": 700, "last_year": 0, "actual": 650.25},  # zero base: no % so với cùng kỳ
+    "DN_MOI": {"plan": 300, "last_year": 350, "actual": 394},
+    "LUA_DT": {"plan": 2516, "last_year": 2500, "actual": 2447.6},
+    "HO_NGHEO_TL": {"plan": 0.3, "last_year": 2.45, "actual": 2.1},  # reduce by 0,3 points
+    "HO_NGHEO": {"plan": None, "last_year": 10, "actual": 12},       # no plan: no % KH
+}
+
+
+def test_ward_workbook_layout(make_workbook, catalog):
+    book = load_workbook(make_workbook())
+    assert book.sheetnames == [GUIDE_SHEET, INFO_SHEET, DATA_SHEET, NOTES_SHEET, CATALOG_SHEET]
+    assert book[CATALOG_SHEET].sheet_state == "hidden"
+    data = book[DATA_SHEET]
+    assert data.protection.sheet and data.freeze_panes == "E5"
+    assert int(data.page_setup.paperSize) == int(data.PAPERSIZE_A4) and data.page_setup.fitToWidth == 1
+    row = 7  # group heading, section heading, first indicator
+    assert data[f"A{row}"].value == "THU_NS"
+    assert data[f"G{row}"].protection.locked is False and data[f"C{row}"].protection.locked is True
+    assert data[f"H{row}"].value.startswith("=IF(")
+    # city-only indicators are locked in a ward workbook
+    tang_truong = next(r for r in range(5, 40) if data[f"A{r}"].value == "TANG_TRUONG")
+    assert data[f"G{tang_truong}"].protection.locked is True
+    # data validation covers the input cells
+    ranges = " ".join(str(dv.sqref) for dv in data.data_validations.dataValidation)
+    assert f"G{row}" in ranges
+    # the hidden catalog copy reads back as the same catalog
+    hidden = [list(r) for r in book[CATALOG_SHEET].iter_rows(values_only=True)]
+    assert catalog_from_rows(hidden, "copy").version == catalog.version
+
+
+def test_city_workbook_lets_the_city_enter_city_level_figures(make_workbook):
+    book = load_workbook(make_workbook(city=True, unit_code="THANH_PHO", unit_name="Thành phố Hà Tĩnh"))
+    data = book[DATA_SHEET]
+    tang_truong = next(r for r in range(5, 40) if data[f"A{r}"].value == "TANG_TRUONG")
+    assert data[f"G{tang_truong}"].protection.locked is False
+    assert "Đơn vị" in book.sheetnames
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not have_soffice(), reason="LibreOffice is not installed")
+def test_libreoffice_recalculates_the_same_percentages_as_python(make_workbook, catalog, tmp_path):
+    path = make_workbook(FIGURES)
+    out = tmp_path / "recalc"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--calc",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(path)],
+        check=True, capture_output=True, timeout=180,
+    )
+    recalculated = parse_grid(read_grid(out / path.name))
+    results = {r.code: r for r in evaluate(parse_grid(read_grid(path)), catalog)}
+    checked = 0
+    for code, fig in recalculated.figures.items():
+        for name in ("pct_plan", "pct_last_year"):
+            ours = getattr(results[code], name)
+            theirs = getattr(fig, name)
+            if ours is None:
+                assert theirs is None, (code, name, theirs)
+            else:
+                assert math.isclose(theirs, ours, rel_tol=1e-12), (code, name, theirs, ours)
+                checked += 1
+    assert checked == 10  # every figure above whose base is usable
+    assert results["LUA_DT"].pct_plan == pytest.approx(97.28139904610493)
+    assert results["HO_NGHEO_TL"].pct_plan == pytest.approx(350 / 3)
