@@ -25,7 +25,7 @@ class Limits:
     """How much of a file xltools agrees to read; past these it refuses with a message."""
 
     max_file_bytes: int = 50 * 1024 * 1024
-    max_unzipped_bytes: int = 300 * 1024 * 1024
+    max_unzipped_bytes: int = 64 * 1024 * 1024
     max_rows: int = 20_000
     max_columns: int = 200
 
@@ -189,7 +189,10 @@ def _check_container(path: Path, limits: Limits) -> None:
         return
     try:
         with zipfile.ZipFile(path) as archive:
-            total = sum(info.file_size for info in archive.infolist())
+            members = archive.infolist()
+            total = sum(info.file_size for info in members)
+            if total <= limits.max_unzipped_bytes:
+                _refuse_declarations(path.name, archive, members)
     except zipfile.BadZipFile:
         raise UnreadableWorkbook(f"{path.name}: tệp bị hỏng (nén zip không đọc được). Đề nghị đơn vị gửi lại tệp.") from None
     if total > limits.max_unzipped_bytes:
@@ -197,6 +200,23 @@ def _check_container(path: Path, limits: Limits) -> None:
             f"{path.name}: nội dung giải nén {total / 1048576:.0f} MB, vượt giới hạn "
             f"{limits.max_unzipped_bytes // 1048576} MB; tệp có thể bị hỏng hoặc độc hại."
         )
+
+
+def _refuse_declarations(name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse XML parts that declare a DOCTYPE or entities (billion laughs, external entities).
+
+    A declaration can only stand before the root element, so the head of each part suffices.
+    """
+    for info in members:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(info) as part:
+            head = part.read(2048)
+        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            raise UnreadableWorkbook(
+                f"{name}: tệp chứa khai báo DOCTYPE/ENTITY trong {info.filename}, không có trong tệp Excel hợp lệ; "
+                "tệp có thể độc hại nên không được đọc."
+            )
 
 
 def _why_unreadable(name: str, exc: Exception) -> str:
