@@ -16,6 +16,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from .errors import UnreadableWorkbook
+from .numbers import format_number
 
 __all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter"]
 
@@ -114,7 +115,8 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
             rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=limits.max_rows + 1)
             if len(rows) > limits.max_rows:
                 raise UnreadableWorkbook(
-                    f"{name} › {sheet_name}: trang tính có hơn {limits.max_rows:,} dòng, vượt giới hạn cho phép.".replace(",", ".")
+                    f"{name} › {sheet_name}: trang tính có hơn {format_number(limits.max_rows)} dòng, vượt giới hạn "
+                    "cho phép (tùy chọn --max-rows). Đề nghị xóa các dòng thừa hoặc dùng đúng mẫu báo cáo."
                 )
             out[unicodedata.normalize("NFC", sheet_name)] = [
                 [_clean(v) for v in row[: limits.max_columns]] for row in rows
@@ -180,7 +182,9 @@ def _check_container(path: Path, limits: Limits) -> None:
     """Refuse zip containers that would expand past the limit, before anything is unpacked."""
     with path.open("rb") as handle:
         head = handle.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in (".xlsx", ".xlsm"):
+    if head.startswith(b"\xd0\xcf\x11\xe0") and (
+        path.suffix.lower() in (".xlsx", ".xlsm") or "EncryptedPackage".encode("utf-16-le") in path.read_bytes()
+    ):
         raise UnreadableWorkbook(
             f"{path.name}: tệp được đặt mật khẩu (mã hóa). Đề nghị gỡ mật khẩu trong Excel "
             "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại bản không mật khẩu."
