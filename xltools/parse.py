@@ -15,6 +15,7 @@ from .findings import Finding, finding
 from .grid import Grid, cell_address
 from .layout import DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS
 from .numbers import NumberTextError, format_number, parse_number
+from .vntext import repair
 
 __all__ = ["Figure", "Submission", "parse_grid", "is_excel_error"]
 
@@ -90,6 +91,16 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _words(value, sub: Submission, sheet: str, address: str, code: str = "") -> str:
+    """Return the text in a cell, converted to Unicode (with a warning) if typed in TCVN3 or VNI."""
+    text = _text(value)
+    fixed, encoding = repair(text)
+    if encoding:
+        sub.problems.append(finding("legacy-encoding", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    encoding=encoding, text=fixed))
+    return fixed
+
+
 def parse_grid(grid: Grid) -> Submission:
     """Return the Submission in `grid`; unreadable parts become findings in `.problems`."""
     sub = Submission(file=grid.source)
@@ -115,9 +126,9 @@ def _parse_info(grid: Grid, sub: Submission) -> None:
         if name == "year":
             sub.year = _year(value)
         elif name in EXTRA_INFO_LABELS:
-            sub.info[name] = _text(value)
+            sub.info[name] = _words(value, sub, INFO_SHEET, f"B{r + 1}")
         else:
-            setattr(sub, name, _text(value))
+            setattr(sub, name, _words(value, sub, INFO_SHEET, f"B{r + 1}"))
 
 
 def _year(value) -> int | None:
@@ -163,7 +174,8 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
                         indicator=code, code_value=code, first=sub.figures[code].cells["code"])
             )
             continue
-        fig = Figure(code=code, row=r + 1, name=_text(get("name")), unit=_text(get("unit")), note=_text(get("note")))
+        words = lambda name: _words(get(name), sub, sheet, cell_address(r, columns[name]), code) if name in columns else ""
+        fig = Figure(code=code, row=r + 1, name=words("name"), unit=words("unit"), note=words("note"))
         fig.cells["code"] = cell_address(r, columns["code"])
         for name in NUMBER_FIELDS:
             if name not in columns:
@@ -215,8 +227,9 @@ def _parse_notes(grid: Grid, sub: Submission) -> None:
             break
     else:
         return
-    for row in rows[r + 1:]:
+    sheet = grid.sheet_name(NOTES_SHEET)
+    for i, row in enumerate(rows[r + 1:], start=r + 1):
         section = _text(row[found["section"]]) if found["section"] < len(row) else ""
-        text = _text(row[found["text"]]) if found["text"] < len(row) else ""
+        text = _words(row[found["text"]], sub, sheet, cell_address(i, found["text"])) if found["text"] < len(row) else ""
         if section and text:
             sub.narratives[section] = text
