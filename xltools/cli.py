@@ -82,8 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_terminate() -> None:
+    """Turn SIGTERM into KeyboardInterrupt so unfinished outputs are removed before exiting."""
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _stop_on_terminate()
     try:
         return args.run(args)
     except XltoolsError as exc:
