@@ -1,0 +1,662 @@
+"""The Excel door: worksheet functions (`@xw.func`) and the four button handlers.
+
+Every handler takes an `xlwings.Book` — from `xw.Book.caller()` on the desktop, or from
+`xw.Book(json=payload)` when a remote client (VBA `RunRemotePython`, Office.js) posts its
+workbook to `xltools serve` — reads it into a Grid, and goes through the same parser,
+checks, evaluation, merge and report code as the command line. Results go back into the
+open workbook: values, fill colours, notes, the `Kiểm tra` sheet, and a one-line outcome
+in the `Thông tin` sheet that the VBA macros show to the user. A handler never lets an
+exception reach Excel: what went wrong is written into the workbook in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+
+import xlwings as xw
+
+from .catalog import CATALOG_SHEET, DIRECTIONS, KINDS, Catalog, Indicator, catalog_from_rows, default_catalog
+from .errors import XltoolsError
+from .evaluate import Result, evaluate, evaluate_indicator
+from .findings import Finding
+from .grid import DEFAULT_LIMITS, Grid, column_letter, read_grid
+from .layout import DATA_COLUMNS, EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS, LEVELS
+from .numbers import NumberTextError, format_number, parse_number
+from .parse import Figure, Submission, parse_grid
+
+__all__ = [
+    "grid_from_book", "book_payload", "check", "compute", "merge", "report",
+    "check_caller", "compute_caller", "merge_caller", "report_caller",
+    "XT_PCT_PLAN", "XT_CHANGE", "XT_STATUS", "XT_SO", "XT_CAU",
+    "HANDLERS", "NOTE_MACRO", "MESSAGE_LABEL", "REPORT_LABEL",
+]
+
+log = logging.getLogger(__name__)
+
+# Labels the handlers add under the `Thông tin` labels; the parser ignores unknown labels.
+MESSAGE_LABEL = "Kết quả xử lý"
+REPORT_LABEL = "Tệp báo cáo"
+# The VBA Sub (macros/XLTools.bas) that sets or clears a cell note for VBA remote clients,
+# which have no note action of their own.
+NOTE_MACRO = "XLToolsSetNote"
+# Payload key the server sets to the workbook holding the macros (`?macros=` in the URL).
+MACRO_BOOK_KEY = "xltools_macro_book"
+
+ERROR_FILL = "#FFC7CE"
+WARNING_FILL = "#FFEB9C"
+# The standard fills of the ward workbook (writer.py), restored when a mark is cleared.
+INPUT_FILL = "#FFF2CC"
+COMPUTED_FILL = "#E2EFDA"
+LOCKED_FILL = "#EDEDED"
+HEADER_FILL = "#BDD7EE"
+
+FINDINGS_COLUMNS = ("STT", "Mức độ", "Tệp", "Trang tính", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã quy tắc")
+SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def grid_from_book(book: xw.Book) -> Grid:
+    """Return the Grid of an open xlwings `book`: each sheet's values from A1 to the end of its used range.
+
+    Works for the desktop engines and for a remote payload alike. Sheets are clipped at
+    the reader's row and column limits; text is normalised to NFC like the file reader.
+    """
+    sheets: dict[str, list[list]] = {}
+    for sheet in book.sheets:
+        last = sheet.used_range.last_cell
+        rows = min(last.row, DEFAULT_LIMITS.max_rows)
+        columns = min(last.column, DEFAULT_LIMITS.max_columns)
+        values = sheet.range((1, 1), (rows, columns)).options(ndim=2, err_to_str=True).value
+        sheets[unicodedata.normalize("NFC", sheet.name)] = [[_clean(v) for v in row] for row in values]
+    return Grid(sheets, source=book.name, path=_book_path(book))
+
+
+def book_payload(path: str | Path, client: str = "VBA") -> dict:
+    """Return the JSON a remote xlwings client would post for the workbook at `path`.
+
+    The shape is the one VBA `RunRemotePython` builds (xlwings' Remote.bas): the book, its
+    names, and each sheet's values from A1 to the end of the used range, empty cells as "".
+    Used by the tests and to try `xltools serve` without Excel.
+    """
+    grid = read_grid(path)
+    sheets = []
+    for name, rows in grid.sheets.items():
+        width = max((len(row) for row in rows), default=0)
+        values = [[_json_value(v) for v in row] + [""] * (width - len(row)) for row in rows] if width else [[]]
+        sheets.append({"name": name, "values": values, "pictures": [], "tables": [],
+                       **({"notes": []} if client == "Office.js" else {})})
+    return {
+        "client": client,
+        "version": xw.__version__,
+        "book": {"name": Path(path).name, "active_sheet_index": 0, "selection": "A1"},
+        "names": [],
+        "sheets": sheets,
+    }
+
+
+def _json_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds() / 86400
+    return value
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value) if value else None
+    return value
+
+
+def _is_remote(book: xw.Book) -> bool:
+    return book.app.engine.name == "remote"
+
+
+def _book_path(book: xw.Book) -> Path | None:
+    """Return the workbook's file on disk, or None for a remote or never-saved book."""
+    if _is_remote(book):
+        return None
+    path = Path(book.fullname)
+    return path if path.is_absolute() and path.exists() else None
+
+
+def _catalog(grid: Grid) -> Catalog:
+    """Return the catalog the workbook carries in its hidden sheet, or the default one."""
+    rows = grid.sheet(CATALOG_SHEET)
+    if rows:
+        return catalog_from_rows(rows, source=f"{grid.source} › {CATALOG_SHEET}")
+    return default_catalog()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class _Session:
+    """One button press: the book, what it said when the button was pressed, and its catalog."""
+
+    book: xw.Book
+    grid: Grid
+    submission: Submission
+    catalog: Catalog
+
+    @classmethod
+    def open(cls, book: xw.Book) -> _Session:
+        grid = grid_from_book(book)
+        return cls(book, grid, parse_grid(grid), _catalog(grid))
+
+    def sheet(self, name: str):
+        actual = self.grid.sheet_name(name)
+        return self.book.sheets[actual] if actual is not None else None
+
+
+def _set_note(book: xw.Book, sheet, address: str, text: str | None) -> None:
+    """Set (or with `text` None, remove) the note of one cell, whichever client holds the book."""
+    cell = sheet[address]
+    if not _is_remote(book):
+        if cell.note is not None:
+            cell.note.delete()
+        if text:
+            cell.add_note(text)
+        return
+    api = book.impl.api
+    if api.get("client") == "Office.js" and sheet.impl.api.get("notes") is not None:
+        note = cell.note
+        if note is not None and text:
+            note.text = text
+        elif note is not None:
+            note.delete()
+        elif text:
+            cell.add_note(text)
+        return
+    if api.get("client") == "VBA":
+        macro = NOTE_MACRO
+        if api.get(MACRO_BOOK_KEY):
+            macro = f"'{api[MACRO_BOOK_KEY]}'!{NOTE_MACRO}"
+        book.app.macro(macro)(sheet.name, address, text or "")
+    # Other clients cannot hold notes; the `Kiểm tra` sheet still lists every message.
+
+
+def _info_row(session: _Session, label: str) -> int:
+    """Return the 1-based row of `label` in column A of `Thông tin`, or the row where it will be added."""
+    rows = session.grid.sheet(INFO_SHEET) or []
+    wanted = label.casefold()
+    for number, row in enumerate(rows, start=1):
+        if row and isinstance(row[0], str) and row[0].strip().casefold() == wanted:
+            return number
+    last = max((n for n, row in enumerate(rows, start=1) if any(v is not None for v in row)), default=0)
+    # Added labels sit together, one blank row below the sheet's own content.
+    ours = last and rows[last - 1][:1] in ([MESSAGE_LABEL], [REPORT_LABEL])
+    row = last + 1 if ours else last + 2
+    rows.extend([] for _ in range(row - len(rows)))
+    rows[row - 1] = [label]
+    return row
+
+
+def _write_info(session: _Session, label: str, value) -> str | None:
+    """Write `label` and `value` into a row of `Thông tin`; return the address of the value cell."""
+    sheet = session.sheet(INFO_SHEET)
+    if sheet is None:
+        return None
+    row = _info_row(session, label)
+    sheet[f"A{row}"].value = [[label, value]]
+    return f"B{row}"
+
+
+def _tell(session: _Session | None, book: xw.Book, message: str) -> str:
+    """Put the outcome `message` where the user sees it: `Thông tin`, else the `Kiểm tra` sheet."""
+    stamped = f"{datetime.now():%H:%M %d/%m/%Y}: {message}"
+    try:
+        if session is not None and session.sheet(INFO_SHEET) is not None:
+            _write_info(session, MESSAGE_LABEL, stamped)
+        else:
+            sheet = _findings_sheet(book)
+            sheet["A1"].value = [[MESSAGE_LABEL, stamped]]
+    except Exception:  # the message is a courtesy; never let it hide the outcome
+        log.exception("could not write the outcome into the workbook")
+    return message
+
+
+def _findings_sheet(book: xw.Book):
+    """Return the `Kiểm tra` sheet, emptied, adding it after the last sheet when missing."""
+    for sheet in book.sheets:
+        if unicodedata.normalize("NFC", sheet.name).casefold() == FINDINGS_SHEET.casefold():
+            sheet.clear()
+            return sheet
+    return book.sheets.add(name=FINDINGS_SHEET, after=book.sheets[len(book.sheets) - 1])
+
+
+def _write_findings(session: _Session, findings: list[Finding], title: str):
+    """Fill the `Kiểm tra` sheet: a title row, a header, then one row per finding."""
+    sheet = _findings_sheet(session.book)
+    rows: list[list] = [[title], list(FINDINGS_COLUMNS)]
+    for number, item in enumerate(findings, start=1):
+        rows.append([number, SEVERITY_TEXT.get(item.severity, item.severity), item.file or "", item.sheet or "",
+                     item.cell or "", item.indicator or "", item.message, item.code])
+    if not findings:
+        rows.append(["", "", "", "", "", "", "Không phát hiện lỗi hay cảnh báo nào.", ""])
+    width = len(FINDINGS_COLUMNS)
+    sheet["A1"].value = [row + [None] * (width - len(row)) for row in rows]
+    sheet[f"A2:{column_letter(width - 1)}2"].color = HEADER_FILL
+    for number, item in enumerate(findings, start=3):
+        sheet[f"B{number}"].color = ERROR_FILL if item.is_error else WARNING_FILL
+    return sheet
+
+
+def _previous_marks(grid: Grid) -> list[tuple[str, str]]:
+    """Return the (sheet, cell) pairs the last check marked, read back from the `Kiểm tra` sheet."""
+    rows = grid.sheet(FINDINGS_SHEET) or []
+    for r, row in enumerate(rows[:5]):
+        if "Trang tính" in row and "Ô" in row:
+            sheet_col, cell_col = row.index("Trang tính"), row.index("Ô")
+            return [
+                (str(line[sheet_col]), str(line[cell_col]))
+                for line in rows[r + 1:]
+                if len(line) > max(sheet_col, cell_col) and line[sheet_col] and line[cell_col]
+            ]
+    return []
+
+
+def _standard_fill(session: _Session, sheet_name: str, address: str) -> str | None:
+    """Return the fill a cell has in a fresh workbook, so removing a mark restores it."""
+    sub = session.submission
+    if _same(sheet_name, INFO_SHEET):
+        if not address.startswith("B"):
+            return HEADER_FILL
+        editable = {"status", *EXTRA_INFO_LABELS}
+        return INPUT_FILL if any(sub.info_cells.get(n) == address for n in editable) else LOCKED_FILL
+    if _same(sheet_name, sub.data_sheet):
+        for figure in sub.figures.values():
+            field = next((f for f, a in figure.cells.items() if a == address), None)
+            if field is None:
+                continue
+            if field in ("pct_plan", "pct_last_year"):
+                return COMPUTED_FILL
+            if field == "code":
+                return LOCKED_FILL
+            ind = session.catalog.by_code.get(figure.code)
+            entered = sub.level == LEVELS[1] or (ind is not None and ind.ward_entered)
+            return INPUT_FILL if entered else LOCKED_FILL
+    return None
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and unicodedata.normalize("NFC", a).casefold() == unicodedata.normalize("NFC", b).casefold()
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _handle(book: xw.Book, what: str, body) -> str:
+    """Run `body(session)` and return its message; any failure becomes a Vietnamese message in the book."""
+    session = None
+    try:
+        session = _Session.open(book)
+        return _tell(session, book, body(session))
+    except XltoolsError as exc:
+        return _tell(session, book, f"Lỗi: {exc}")
+    except Exception as exc:
+        log.exception("xltools %s failed on %s", what, getattr(book, "name", "?"))
+        return _tell(session, book, f"Lỗi: xltools gặp sự cố khi {what} ({type(exc).__name__}: {exc}). "
+                                    "Đề nghị báo cho cán bộ công nghệ thông tin kèm tệp đang mở.")
+
+
+def check(book: xw.Book) -> str:
+    """Check the open workbook: colour and annotate flagged cells, list every finding on `Kiểm tra`.
+
+    Return the one-line outcome, also written into `Thông tin`.
+    """
+    def run(session: _Session) -> str:
+        from .check import check_submission
+
+        findings = check_submission(session.submission, session.catalog)
+        for sheet_name, address in _previous_marks(session.grid):
+            sheet = session.sheet(sheet_name)
+            if sheet is not None:
+                sheet[address].color = _standard_fill(session, sheet_name, address)
+                _set_note(book, sheet, address, None)
+        for (sheet_name, address), items in _cell_marks(findings).items():
+            sheet = session.sheet(sheet_name)
+            if sheet is None:
+                continue
+            sheet[address].color = ERROR_FILL if any(i.is_error for i in items) else WARNING_FILL
+            _set_note(book, sheet, address, "\n".join(f"{SEVERITY_TEXT[i.severity]}: {i.message}" for i in items))
+        errors = sum(1 for f in findings if f.is_error)
+        warnings = len(findings) - errors
+        _write_findings(session, findings, f"KẾT QUẢ KIỂM TRA — {session.grid.source}")
+        if not findings:
+            return "Kiểm tra xong: không có lỗi, không có cảnh báo. Có thể gửi báo cáo."
+        verdict = "Đề nghị sửa các ô tô đỏ rồi bấm Kiểm tra lại." if errors else "Có thể gửi báo cáo sau khi xem lại các cảnh báo."
+        return f"Kiểm tra xong: {errors} lỗi, {warnings} cảnh báo (xem trang «{FINDINGS_SHEET}»). {verdict}"
+
+    return _handle(book, "kiểm tra", run)
+
+
+def _cell_marks(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """Return (sheet, cell) -> the findings pointing at it, in order; findings without a cell are left out."""
+    marks: dict[tuple[str, str], list[Finding]] = {}
+    for item in findings:
+        if item.sheet and item.cell:
+            marks.setdefault((item.sheet, item.cell), []).append(item)
+    return marks
+
+
+def _write_percentages(session: _Session, results: list[Result]) -> int:
+    """Write % of plan and % of the same period into the open data sheet; return how many rows were filled."""
+    sheet = session.sheet(session.submission.data_sheet)
+    filled = 0
+    for result in results:
+        figure = session.submission.figure(result.code)
+        if figure is None or sheet is None:
+            continue
+        for field in ("pct_plan", "pct_last_year"):
+            if field in figure.cells:
+                sheet[figure.cells[field]].value = getattr(result, field)
+        filled += result.pct_plan is not None or result.pct_last_year is not None
+    return filled
+
+
+def compute(book: xw.Book) -> str:
+    """Fill `% so với kế hoạch` and `% so với cùng kỳ` of every indicator row with values from evaluate."""
+    def run(session: _Session) -> str:
+        if not session.submission.figures:
+            return "Lỗi: không tìm thấy bảng số liệu (trang «Số liệu» có cột «Mã» và «Chỉ tiêu»)."
+        results = evaluate(session.submission, session.catalog)
+        filled = _write_percentages(session, results)
+        return f"Tính toán xong: đã điền tỷ lệ % cho {filled}/{len(session.submission.figures)} chỉ tiêu."
+
+    return _handle(book, "tính toán", run)
+
+
+def _wards_folder(session: _Session) -> Path:
+    """Return the folder of ward workbooks: the `Thông tin` entry, else the folder of the open workbook."""
+    named = session.submission.info.get("ward_folder", "").strip()
+    base = session.grid.path.parent if session.grid.path else None
+    if named:
+        folder = Path(named).expanduser()
+        if not folder.is_absolute():
+            if base is None:
+                raise _Refused(f"thư mục «{named}» ở mục «{EXTRA_INFO_LABELS['ward_folder']}» phải là đường dẫn đầy đủ "
+                               "trên máy chủ (ví dụ D:\\BaoCao\\2022\\PhuongXa).")
+            folder = base / folder
+    elif base is not None:
+        folder = base
+    else:
+        raise _Refused(f"chưa ghi thư mục chứa tệp của các phường, xã ở mục «{EXTRA_INFO_LABELS['ward_folder']}» "
+                       "trang «Thông tin».")
+    if not folder.is_dir():
+        raise _Refused(f"không tìm thấy thư mục «{folder}» (mục «{EXTRA_INFO_LABELS['ward_folder']}» trang «Thông tin»).")
+    return folder
+
+
+class _Refused(XltoolsError):
+    """A button that cannot run with what the workbook says; the message tells the user what to fix."""
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _ward_files(folder: Path, own: Path | None) -> list[Path]:
+    """Return the workbooks in `folder` except the open workbook itself and Excel's lock files."""
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES or path.name.startswith("~$") or not path.is_file():
+            continue
+        if own is not None and path.resolve() == own.resolve():
+            continue
+        files.append(path)
+    return files
+
+
+def merge(book: xw.Book) -> str:
+    """Consolidate the ward workbooks into the open city workbook: figures, percentages, and findings."""
+    def run(session: _Session) -> str:
+        from .merge import merge as merge_files
+
+        folder = _wards_folder(session)
+        files = _ward_files(folder, session.grid.path)
+        if not files:
+            raise _Refused(f"thư mục «{folder}» không có tệp Excel nào của phường, xã.")
+        with tempfile.TemporaryDirectory(prefix="xltools-") as temporary:
+            result = merge_files(files, Path(temporary) / "tong-hop.xlsx", catalog=session.catalog, force=True)
+        written = _write_merged(session, result.submission)
+        _write_percentages(session, evaluate(result.submission, session.catalog))
+        _write_findings(session, list(result.findings), f"KẾT QUẢ TỔNG HỢP — {len(files)} tệp trong {folder}")
+        errors = sum(1 for f in result.findings if f.is_error)
+        tail = f" Có {errors} lỗi, xem trang «{FINDINGS_SHEET}»." if errors else ""
+        return f"Tổng hợp xong {len(files)} tệp từ «{folder}»: đã điền {written} ô số liệu.{tail}"
+
+    return _handle(book, "tổng hợp", run)
+
+
+def _write_merged(session: _Session, merged: Submission) -> int:
+    """Write the consolidated figures of ward-entered indicators into the open data sheet; return the cell count."""
+    sheet = session.sheet(session.submission.data_sheet)
+    count = 0
+    for code, figure in session.submission.figures.items():
+        ind = session.catalog.by_code.get(code)
+        source = merged.figure(code)
+        if sheet is None or source is None or ind is None or not ind.ward_entered:
+            continue
+        for field in INPUT_FIELDS:
+            value = source.value(field)
+            if field in figure.cells and value is not None:
+                sheet[figure.cells[field]].value = value
+                setattr(figure, field, value)
+                count += 1
+    return count
+
+
+def report(book: xw.Book, output_dir: str | Path | None = None) -> str:
+    """Write the Word report of the open workbook next to it (or into `output_dir`); put its path in `Thông tin`."""
+    def run(session: _Session) -> str:
+        from .report import write_report
+
+        path = session.grid.path
+        folder = Path(output_dir or os.environ.get("XLTOOLS_OUTPUT_DIR") or (path.parent if path else Path.cwd()))
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = Path(session.grid.source).stem or "bao-cao"
+        output = folder / f"{stem} - báo cáo.docx"
+        with tempfile.TemporaryDirectory(prefix="xltools-") as temporary:
+            # The report is written from what is on screen, saved or not.
+            snapshot = Path(temporary) / f"{stem}.xlsx"
+            _save_grid(session.grid, snapshot)
+            written = write_report(snapshot, output, force=True, catalog=session.catalog)
+        _write_info(session, REPORT_LABEL, str(written))
+        return f"Đã tạo báo cáo: {written}"
+
+    return _handle(book, "tạo báo cáo", run)
+
+
+def _save_grid(grid: Grid, path: Path) -> None:
+    """Save the values of `grid` as a plain .xlsx, sheet by sheet, hidden catalog included."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in grid.sheets.items():
+        sheet = book.create_sheet(name[:31])
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+HANDLERS = {"check": check, "compute": compute, "merge": merge, "report": report}
+
+
+# Desktop entry points for VBA `RunPython "import xltools.excel as x; x.check_caller()"`.
+
+def check_caller() -> str:
+    """Run `check` on the workbook that called RunPython."""
+    return check(xw.Book.caller())
+
+
+def compute_caller() -> str:
+    """Run `compute` on the workbook that called RunPython."""
+    return compute(xw.Book.caller())
+
+
+def merge_caller() -> str:
+    """Run `merge` on the workbook that called RunPython."""
+    return merge(xw.Book.caller())
+
+
+def report_caller() -> str:
+    """Run `report` on the workbook that called RunPython."""
+    return report(xw.Book.caller())
+
+
+# --------------------------------------------------------------------------- worksheet functions
+
+
+class _BadArgument(ValueError):
+    """A worksheet-function argument that cannot be used; the message is shown in the cell."""
+
+
+def _number(value, what: str) -> float | None:
+    """Return the number in a cell argument (number or Vietnamese number text), None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise _BadArgument(f"{what} phải là số, không phải giá trị đúng/sai")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise _BadArgument(f"{what} không phải là số hữu hạn")
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return parse_number(value)
+        except NumberTextError as exc:
+            raise _BadArgument(f"{what} «{value}» {exc.reason}") from None
+    raise _BadArgument(f"{what} phải là số (đang là {type(value).__name__})")
+
+
+def _word(value, table: dict[str, str], what: str, default: str) -> str:
+    """Return the meaning of a catalog word (`tăng`, `giảm bớt`, `tỷ lệ`...), English names accepted too."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return table[default]
+    text = unicodedata.normalize("NFC", str(value)).strip().lower()
+    if text in table:
+        return table[text]
+    if text in table.values():
+        return text
+    allowed = ", ".join(f"«{w}»" for w in table)
+    raise _BadArgument(f"{what} «{value}» không hợp lệ; chỉ được ghi {allowed}")
+
+
+def _decimals(value, default: int | None = 2) -> int | None:
+    number = _number(value, "số chữ số thập phân")
+    if number is None:
+        return default
+    if not number.is_integer() or not 0 <= number <= 10:
+        raise _BadArgument("số chữ số thập phân phải là số nguyên từ 0 đến 10")
+    return int(number)
+
+
+def _indicator(kind="giá trị", direction="tăng", decimals=2, code="XT", name="", unit="") -> Indicator:
+    return Indicator(code=code, name=name, unit=unit, group="", section="",
+                     kind=_word(kind, KINDS, "loại chỉ tiêu", "giá trị"),
+                     direction=_word(direction, DIRECTIONS, "chiều đánh giá", "tăng"),
+                     rule="sum", decimals=decimals)
+
+
+def _result(ind: Indicator, actual, plan=None, last_year=None) -> Result:
+    figure = Figure(code=ind.code, row=0, name=ind.name, unit=ind.unit,
+                    actual=_number(actual, "số thực hiện"), plan=_number(plan, "số kế hoạch"),
+                    last_year=_number(last_year, "số cùng kỳ"))
+    return evaluate_indicator(ind, figure)
+
+
+def _sheet_function(function):
+    """Turn bad arguments into `Lỗi: …` text in the cell, and any other failure into a short message."""
+    @functools.wraps(function)
+    def wrapper(*args):
+        try:
+            return function(*args)
+        except _BadArgument as exc:
+            return f"Lỗi: {exc}."
+        except Exception as exc:  # a cell must never show a Python traceback
+            log.exception("worksheet function %s failed", function.__name__)
+            return f"Lỗi: không tính được ({type(exc).__name__})."
+
+    return wrapper
+
+
+def _not_computed(reason: str | None) -> str:
+    return f"Chưa tính được: {reason}." if reason else ""
+
+
+@xw.func
+@_sheet_function
+def XT_PCT_PLAN(actual, plan, direction="tăng", last_year=None):
+    """Return % of plan (100 = on plan); for `giảm bớt` targets the achieved over the planned reduction."""
+    if _number(actual, "số thực hiện") is None and _number(plan, "số kế hoạch") is None:
+        return ""
+    result = _result(_indicator(direction=direction), actual, plan, last_year)
+    return result.pct_plan if result.pct_plan is not None else _not_computed(result.reasons.get("pct_plan"))
+
+
+@xw.func
+@_sheet_function
+def XT_CHANGE(actual, last_year, kind="giá trị"):
+    """Return the change on the same period: % for amounts and counts, percentage points for rates."""
+    if _number(actual, "số thực hiện") is None and _number(last_year, "số cùng kỳ") is None:
+        return ""
+    result = _result(_indicator(kind=kind), actual, last_year=last_year)
+    return result.change if result.change is not None else _not_computed(result.reasons.get("change"))
+
+
+@xw.func
+@_sheet_function
+def XT_STATUS(actual, plan, direction="tăng", last_year=None, decimals=2):
+    """Return the status text: Vượt kế hoạch, Đạt kế hoạch, Không đạt, Chưa có kế hoạch, Chưa có số liệu."""
+    return _result(_indicator(direction=direction, decimals=_decimals(decimals)), actual, plan, last_year).status_text
+
+
+@xw.func
+@_sheet_function
+def XT_SO(value, decimals=None):
+    """Return `value` as Vietnamese number text: 1.172,5."""
+    number = _number(value, "giá trị")
+    if number is None:
+        return ""
+    return format_number(number, _decimals(decimals, default=None))
+
+
+@cache
+def _default_catalog() -> Catalog:
+    return default_catalog()
+
+
+@xw.func
+@_sheet_function
+def XT_CAU(code, actual, plan=None, last_year=None, name=None, unit=None):
+    """Return the report's sentence for one indicator: its code in the catalog, or a `name` and `unit`."""
+    text = "" if code is None else unicodedata.normalize("NFC", str(code)).strip()
+    catalog = _default_catalog()
+    if text in catalog.by_code:
+        ind = catalog[text]
+    elif name:
+        ind = _indicator(code=text or "XT", name=str(name).strip(), unit=str(unit or "").strip())
+        catalog = Catalog([ind])
+    else:
+        raise _BadArgument(f"mã chỉ tiêu «{text}» không có trong danh mục; hãy ghi thêm tên và đơn vị tính")
+    result = _result(ind, actual, plan, last_year)
+    if result.status == "no_data":
+        return ""
+    from .report import sentence
+
+    return sentence(result, catalog)
