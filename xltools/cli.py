@@ -45,6 +45,16 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.output), force=args.force)
 
 
+def cmd_serve(args) -> int:
+    import os
+
+    from .server import serve
+
+    serve(host=args.host, port=args.port, token=args.token or os.environ.get("XLTOOLS_TOKEN"),
+          output_dir=args.output_dir)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xltools", description="Báo cáo tình hình thực hiện chỉ tiêu kinh tế - xã hội từ Excel.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -79,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default="demo-output", help="thư mục kết quả")
     demo.add_argument("--force", action="store_true", help="ghi đè kết quả cũ trong thư mục")
     demo.set_defaults(run=cmd_demo)
+
+    serve = commands.add_parser(
+        "serve", help="chạy máy chủ cho Excel không cài Python (RunRemotePython, Office.js)",
+        description="Nhận bảng tính từ Excel qua HTTP, chạy Kiểm tra / Tính toán / Tổng hợp / Tạo báo cáo và trả "
+                    "kết quả về Excel. Dùng xlwings PRO theo giấy phép PolyForm Noncommercial (miễn phí cho cơ quan "
+                    "nhà nước). Cần cài thêm: pip install \"xltools[serve]\".",
+        epilog="Ví dụ: xltools serve --host 0.0.0.0 --port 8000 --token 'ma-bi-mat' --output-dir D:\\BaoCao",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="địa chỉ lắng nghe; mặc định 127.0.0.1 (chỉ máy này). Địa chỉ khác bắt buộc có --token")
+    serve.add_argument("--port", type=int, default=8000, help="cổng, mặc định 8000")
+    serve.add_argument("--token", help="mã truy cập mà Excel phải gửi trong tiêu đề Authorization "
+                                       "(hoặc đặt biến môi trường XLTOOLS_TOKEN)")
+    serve.add_argument("--output-dir", help="thư mục ghi báo cáo .docx tạo từ máy trạm; mặc định thư mục hiện tại")
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 
