@@ -21,6 +21,7 @@ __all__ = ["Figure", "Submission", "parse_grid", "is_excel_error"]
 
 _EXCEL_ERROR = re.compile(r"^#(DIV/0!|REF!|VALUE!|NAME\?|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
 _HEADER_SEARCH_ROWS = 40
+EXCEL_MAX_TEXT = 32_767  # Excel's own limit on the characters of one cell; longer text was not typed in Excel
 
 
 def is_excel_error(value) -> bool:
@@ -94,6 +95,10 @@ def _text(value) -> str:
 def _words(value, sub: Submission, sheet: str, address: str, code: str = "") -> str:
     """Return the text in a cell, converted to Unicode (with a warning) if typed in TCVN3 or VNI."""
     text = _text(value)
+    if len(text) > EXCEL_MAX_TEXT:
+        sub.problems.append(finding("text-too-long", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    length=format_number(len(text)), limit=format_number(EXCEL_MAX_TEXT)))
+        text = text[:EXCEL_MAX_TEXT]
     fixed, encoding = repair(text)
     if encoding:
         sub.problems.append(finding("legacy-encoding", file=sub.file, sheet=sheet, cell=address, indicator=code,
@@ -113,7 +118,8 @@ def parse_grid(grid: Grid) -> Submission:
 def _parse_info(grid: Grid, sub: Submission) -> None:
     rows = grid.sheet(INFO_SHEET)
     if rows is None:
-        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=INFO_SHEET, name=INFO_SHEET))
+        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=INFO_SHEET, name=INFO_SHEET,
+                                    found=_sheet_list(grid)))
         return
     labels = {_norm(label): name for name, label in (INFO_LABELS | EXTRA_INFO_LABELS).items()}
     for r, row in enumerate(rows):
@@ -129,6 +135,10 @@ def _parse_info(grid: Grid, sub: Submission) -> None:
             sub.info[name] = _words(value, sub, INFO_SHEET, f"B{r + 1}")
         else:
             setattr(sub, name, _words(value, sub, INFO_SHEET, f"B{r + 1}"))
+
+
+def _sheet_list(grid: Grid) -> str:
+    return ", ".join(f"«{name}»" for name in grid.sheets) or "không có trang nào"
 
 
 def _year(value) -> int | None:
@@ -149,7 +159,8 @@ def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
 def _parse_data(grid: Grid, sub: Submission) -> None:
     rows = grid.sheet(DATA_SHEET)
     if rows is None:
-        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=DATA_SHEET, name=DATA_SHEET))
+        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=DATA_SHEET, name=DATA_SHEET,
+                                    found=_sheet_list(grid)))
         return
     sheet = sub.data_sheet = grid.sheet_name(DATA_SHEET)
     header = _find_header(rows)

@@ -1,0 +1,267 @@
+"""A corpus of broken and hostile workbooks, generated from a good ward workbook.
+
+Each case is a function `build(folder, good) -> Path` that writes one bad file into `folder`
+from `good` (a valid, filled ward workbook), and an expectation: either the file is refused
+with a message containing `says`, or it is read and the findings include `finds`.
+No binary sample is stored: every file is made here, so each case documents itself.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+DATA_SHEET = "Số liệu"
+INJECTIONS = ("=HYPERLINK(\"http://127.0.0.1:9/x\",\"bấm\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A3)")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: callable
+    refused: str = ""  # a fragment of the refusal message; empty when the file is read
+    finds: tuple[str, ...] = ()  # finding codes that must be reported when the file is read
+    needs_soffice: bool = False
+    notes: dict = field(default_factory=dict)
+
+
+def _copy(folder: Path, good: Path, name: str) -> Path:
+    path = folder / name
+    shutil.copyfile(good, path)
+    return path
+
+
+def _bytes(name: str, content: bytes):
+    def build(folder: Path, good: Path) -> Path:
+        path = folder / name
+        path.write_bytes(content)
+        return path
+    return build
+
+
+def _truncated(folder, good):
+    path = folder / "cat-do.xlsx"
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _zip_not_workbook(folder, good):
+    path = folder / "anh-nen.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("photo.txt", "không phải bảng tính")
+    return path
+
+
+def _encrypted(folder, good):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    path = folder / "mat-khau.xlsx"
+    with good.open("rb") as source, path.open("wb") as out:
+        OOXMLFile(source).encrypt("123456", out)
+    return path
+
+
+def _zip_bomb(folder, good):
+    path = folder / "bom-nen.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * (200 * 1024 * 1024) + b"</a>")
+    return path
+
+
+def data_part(good: Path) -> str:
+    """Return the zip member holding the data sheet of `good`."""
+    with zipfile.ZipFile(good) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet[^>]*name="{DATA_SHEET}"[^>]*r:id="(\w+)"', workbook).group(1)
+    target = re.search(rf'<Relationship[^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or re.search(
+        rf'<Relationship[^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    target = target.group(1)
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def rewrite_part(good: Path, path: Path, part: str, change) -> Path:
+    """Write `path` as a copy of `good` with zip member `part` replaced by change(old bytes)."""
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            out.writestr(info.filename, change(data) if info.filename == part else data)
+    return path
+
+
+def _declaration(name: str, declaration: str):
+    def build(folder, good):
+        return rewrite_part(good, folder / name, data_part(good), lambda data: declaration.encode() + data)
+    return build
+
+
+def _million_rows(folder, good):
+    def huge(data: bytes) -> bytes:
+        rows = b"".join(b'<row r="%d"><c r="B%d"><v>1</v></c></row>' % (n, n) for n in range(1, 1_000_001))
+        return re.sub(rb"<sheetData>.*</sheetData>|<sheetData/>", lambda _: b"<sheetData>" + rows + b"</sheetData>",
+                      data, count=1, flags=re.S)
+    return rewrite_part(good, folder / "trieu-dong.xlsx", data_part(good), huge)
+
+
+def _edited(name: str, edit):
+    """A case made by opening `good` with openpyxl, changing it as a person would, and saving it."""
+    def build(folder, good):
+        book = load_workbook(good)
+        edit(book)
+        path = folder / name
+        book.save(path)
+        return path
+    return build
+
+
+def _data_row(sheet, code: str) -> int:
+    return next(cell.row for cell in sheet["A"] if cell.value == code)
+
+
+def _rename_sheet(book):
+    book[DATA_SHEET].title = "Số liệu (sửa)"
+
+
+def _delete_sheet(book):
+    del book[DATA_SHEET]
+
+
+def _move_columns(book):
+    sheet = book[DATA_SHEET]
+    for row in sheet.iter_rows(min_row=4):  # swap Kế hoạch năm and Thực hiện kỳ báo cáo, header included
+        if row[0].value:
+            row[4].value, row[6].value = row[6].value, row[4].value
+
+
+def _rename_column(book):
+    sheet = book[DATA_SHEET]
+    header = next(cell for cell in sheet[4] if cell.value == "Thực hiện kỳ báo cáo")
+    header.value = "Số thực hiện"
+
+
+def _merged_cells(book):
+    sheet = book[DATA_SHEET]
+    row = _data_row(sheet, "THU_THUE")
+    sheet.merge_cells(start_row=row, start_column=5, end_row=row + 1, end_column=7)
+
+
+def _hidden_rows(book):
+    sheet = book[DATA_SHEET]
+    sheet.row_dimensions[_data_row(sheet, "THU_NS")].hidden = True
+
+
+def _header_pushed_down(book):
+    book[DATA_SHEET].insert_rows(1, amount=3)
+
+
+def _extra_indicator(book):
+    sheet = book[DATA_SHEET]
+    row = sheet.max_row + 1
+    sheet.cell(row, 1, "CHI_TIEU_LA")
+    sheet.cell(row, 3, "Chỉ tiêu phường tự thêm")
+    sheet.cell(row, 7, 12)
+
+
+def _deleted_indicator(book):
+    sheet = book[DATA_SHEET]
+    sheet.delete_rows(_data_row(sheet, "DN_MOI"))
+
+
+def _injection(book):
+    sheet = book[DATA_SHEET]
+    row = _data_row(sheet, "THU_NS")
+    sheet.cell(row, 11).value = INJECTIONS[0]
+    sheet.cell(row, 11).data_type = "s"
+    for code, text in zip(("THU_THUE", "THU_DAT", "DN_MOI"), INJECTIONS[1:]):
+        cell = sheet.cell(_data_row(sheet, code), 11)
+        cell.value, cell.data_type = text, "s"
+    notes = book["Thuyết minh"]
+    cell = notes.cell(notes.max_row, 2)
+    cell.value, cell.data_type = INJECTIONS[0], "s"
+
+
+def _long_text(folder, good):
+    """A note of a million characters: more than Excel itself allows in a cell (32.767), so written as XML."""
+    marked = _edited("chu-dai-tam.xlsx", lambda book: book[DATA_SHEET].cell(_data_row(book[DATA_SHEET], "THU_NS"), 11,
+                                                                              "MARKER-DAI"))(folder, good)
+    long = ("Rất dài. " * 111_112).encode()
+    path = rewrite_part(marked, folder / "chu-dai.xlsx", data_part(marked),
+                        lambda data: data.replace(b"MARKER-DAI", long))
+    marked.unlink()
+    return path
+
+
+def _tcvn3(book):
+    sheet = book[DATA_SHEET]
+    sheet.cell(_data_row(sheet, "THU_NS"), 11).value = "¦íc ®¹t"  # "Ước đạt" typed with a .VnTime font
+
+
+def _xlsm(folder, good):
+    """A macro-enabled copy: a vbaProject part and a content type for it; xltools must never run or copy it."""
+    path = folder / "co-macro.xlsm"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                ).replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+            out.writestr(info.filename, data)
+        out.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"Attribute VB_Name = \"Evil\"\r\nSub Auto_Open()\r\nShell \"calc\"\r\nEnd Sub")
+    return path
+
+
+def _converted(target: str, suffix: str):
+    def build(folder, good):
+        out = folder / f"lo-{suffix}"
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{folder}/lo-profile", "--headless", "--convert-to",
+                        target, "--outdir", str(out), str(good)], check=True, capture_output=True, timeout=180)
+        path = folder / f"ban-cu.{suffix}"
+        shutil.move(next(out.iterdir()), path)
+        return path
+    return build
+
+
+CASES = [
+    Case("empty", _bytes("rong.xlsx", b""), refused="tệp rỗng"),
+    Case("random-bytes", _bytes("ngau-nhien.xlsx", bytes(range(256)) * 64), refused="không đọc được tệp như một bảng tính"),
+    Case("text-named-xlsx", _bytes("ghi-chu.xlsx", "Báo cáo tháng 10, xem tệp đính kèm".encode()),
+         refused="không đọc được tệp như một bảng tính"),
+    Case("pdf-named-xlsx", _bytes("cong-van.xlsx", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"),
+         refused="không đọc được tệp như một bảng tính"),
+    Case("truncated-zip", _truncated, refused="bị hỏng"),
+    Case("zip-not-workbook", _zip_not_workbook, refused="không đọc được tệp như một bảng tính"),
+    Case("encrypted", _encrypted, refused="đặt mật khẩu"),
+    Case("zip-bomb", _zip_bomb, refused="vượt giới hạn"),
+    Case("billion-laughs", _declaration("cuoi.xlsx", '<!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa">'
+                                        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'), refused="DOCTYPE/ENTITY"),
+    Case("external-entity", _declaration("thuc-the.xlsx", '<!DOCTYPE x [<!ENTITY e SYSTEM "http://127.0.0.1:9/bi-mat">]>'),
+         refused="DOCTYPE/ENTITY"),
+    Case("million-rows", _million_rows, refused="dòng, vượt giới hạn"),
+    Case("long-text", _long_text, finds=("text-too-long",)),
+    Case("formula-injection", _edited("cong-thuc.xlsx", _injection)),
+    Case("macro-xlsm", _xlsm),
+    Case("tcvn3-text", _edited("tcvn3.xlsx", _tcvn3), finds=("legacy-encoding",)),
+    Case("renamed-sheet", _edited("doi-ten-trang.xlsx", _rename_sheet), finds=("missing-sheet",)),
+    Case("deleted-sheet", _edited("xoa-trang.xlsx", _delete_sheet), finds=("missing-sheet",)),
+    Case("moved-columns", _edited("doi-cot.xlsx", _move_columns)),
+    Case("renamed-column", _edited("doi-ten-cot.xlsx", _rename_column), finds=("missing-column",)),
+    Case("merged-cells", _edited("gop-o.xlsx", _merged_cells)),
+    Case("hidden-rows", _edited("an-dong.xlsx", _hidden_rows)),
+    Case("header-pushed-down", _edited("day-tieu-de.xlsx", _header_pushed_down)),
+    Case("extra-indicator", _edited("them-chi-tieu.xlsx", _extra_indicator), finds=("unknown-indicator",)),
+    Case("deleted-indicator", _edited("xoa-chi-tieu.xlsx", _deleted_indicator), finds=("missing-indicator",)),
+    Case("legacy-xls", _converted("xls:MS Excel 97", "xls"), needs_soffice=True),
+    Case("ods", _converted("ods", "ods"), needs_soffice=True),
+]
+REFUSED = [case for case in CASES if case.refused]
+READ = [case for case in CASES if not case.refused]

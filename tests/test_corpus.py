@@ -1,0 +1,102 @@
+"""Every broken or hostile workbook of the corpus gets a clear answer from every door, and nothing is changed.
+
+The corpus (tests/corpus.py) is built once per session from a good ward workbook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from conftest import have_soffice, small_catalog
+from corpus import CASES, INJECTIONS, READ, REFUSED
+from xltools.errors import UnreadableWorkbook
+from xltools.grid import read_grid
+from xltools.parse import parse_grid
+from xltools.writer import build_workbook, save_workbook, write_figures
+
+GOOD_FIGURES = {
+    "THU_NS": {"plan": 1000, "last_year": 900, "actual": 1100, "next_plan": 1200},
+    "THU_THUE": {"plan": 600, "last_year": 500, "actual": 620},
+    "THU_DAT": {"plan": 400, "last_year": 400, "actual": 480},
+    "DN_MOI": {"plan": 40, "last_year": 35, "actual": 42},
+}
+PARSE_CODES = {"text-too-long", "legacy-encoding", "missing-sheet", "missing-column"}
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """Return (folder, good workbook, {case name: path}, {path: sha256 when built})."""
+    folder = tmp_path_factory.mktemp("corpus")
+    book = build_workbook(small_catalog(), unit_code="TRAN_PHU", unit_name="Phường Trần Phú", year=2022, period="Năm")
+    write_figures(book, GOOD_FIGURES)
+    good = folder / "tot.xlsx"
+    save_workbook(book, good)
+    paths = {}
+    for case in CASES:
+        if case.needs_soffice and not have_soffice():
+            continue
+        paths[case.name] = case.build(folder, good)
+    return folder, good, paths, {path: _sha(path) for path in [good, *paths.values()]}
+
+
+def _path(corpus, case):
+    if case.name not in corpus[2]:
+        pytest.skip("LibreOffice is not installed")
+    return corpus[2][case.name]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c.name for c in REFUSED])
+def test_reader_refuses_with_a_message_naming_the_file(corpus, case):
+    path = _path(corpus, case)
+    with pytest.raises(UnreadableWorkbook) as caught:
+        read_grid(path)
+    assert str(caught.value).startswith(path.name)
+    assert case.refused in str(caught.value)
+
+
+@pytest.mark.parametrize("case", READ, ids=[c.name for c in READ])
+def test_reader_reads_and_reports_what_it_could_not(corpus, case):
+    path = _path(corpus, case)
+    sub = parse_grid(read_grid(path))
+    codes = {f.code for f in sub.problems}
+    assert codes == set(case.finds) & PARSE_CODES
+    for problem in sub.problems:
+        assert problem.file == path.name and problem.sheet and problem.message
+        assert problem.cell or problem.code == "missing-sheet"
+
+
+def test_damaged_layouts_still_give_the_right_figures(corpus):
+    paths = corpus[2]
+    for name in ("moved-columns", "hidden-rows", "header-pushed-down", "macro-xlsm", "formula-injection"):
+        sub = parse_grid(read_grid(paths[name]))
+        figure = sub.figures["THU_NS"]
+        assert (figure.plan, figure.last_year, figure.actual, figure.next_plan) == (1000, 900, 1100, 1200), name
+    pushed = parse_grid(read_grid(paths["header-pushed-down"]))
+    assert pushed.figures["THU_NS"].cells["actual"] == "G10"  # three rows lower than in the template
+    merged = parse_grid(read_grid(paths["merged-cells"]))
+    assert merged.figures["THU_THUE"].plan == 600 and merged.figures["THU_THUE"].actual is None
+
+
+def test_formula_like_text_is_read_as_text(corpus):
+    sub = parse_grid(read_grid(corpus[2]["formula-injection"]))
+    notes = {fig.note for fig in sub.figures.values()}
+    assert set(INJECTIONS) <= notes
+    assert INJECTIONS[0] in sub.narratives.values()
+
+
+def test_long_text_is_cut_at_excels_own_limit(corpus):
+    sub = parse_grid(read_grid(corpus[2]["long-text"]))
+    assert len(sub.figures["THU_NS"].note) == 32_767
+    [problem] = sub.problems
+    assert "1.000.007 ký tự" in problem.message and "32.767" in problem.message
+
+
+def test_macros_are_never_read(corpus):
+    grid = read_grid(corpus[2]["macro-xlsm"])
+    assert not any("Auto_Open" in str(value) for rows in grid.sheets.values() for row in rows for value in row)
