@@ -44,4 +44,11 @@ def message_table() -> dict[str, tuple[str, str]]:
 def finding(code: str, *, file=None, sheet=None, cell=None, indicator=None, **fields) -> Finding:
     """Return the Finding for rule `code`, its message filled with `fields`."""
     severity, template = message_table()[code]
-    return Finding(severity, code, template.format(**fields), file, sheet, cell, indicator)
+    return Finding(severity, code, template.format_map(_Fields(fields)), file, sheet, cell, indicator)
+
+
+class _Fields(dict):
+    """Placeholders a reworded message names but the rule does not give stay visible instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
