@@ -55,6 +55,39 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """Add the reading limits (see grid.Limits and the README) as options of a command that reads workbooks."""
+    from .grid import DEFAULT_LIMITS as d
+
+    group = parser.add_argument_group("giới hạn khi đọc tệp (chống tệp hỏng hoặc độc hại)")
+    group.add_argument("--max-file-mb", type=_positive, default=d.max_file_bytes // 2**20,
+                       help=f"dung lượng tệp tối đa, MB (mặc định {d.max_file_bytes // 2**20})")
+    group.add_argument("--max-unzipped-mb", type=_positive, default=d.max_unzipped_bytes // 2**20,
+                       help=f"dung lượng sau giải nén tối đa, MB (mặc định {d.max_unzipped_bytes // 2**20})")
+    group.add_argument("--max-rows", type=_positive, default=d.max_rows,
+                       help=f"số dòng tối đa của một trang tính (mặc định {d.max_rows})")
+    group.add_argument("--max-columns", type=_positive, default=d.max_columns,
+                       help=f"số cột tối đa được đọc (mặc định {d.max_columns})")
+
+
+def limits_from(args):
+    """Return the grid.Limits the options of `add_limit_options` ask for."""
+    from .grid import Limits
+
+    return Limits(max_file_bytes=args.max_file_mb * 2**20, max_unzipped_bytes=args.max_unzipped_mb * 2**20,
+                  max_rows=args.max_rows, max_columns=args.max_columns)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» không phải số nguyên") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} phải lớn hơn 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xltools", description="Báo cáo tình hình thực hiện chỉ tiêu kinh tế - xã hội từ Excel.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
