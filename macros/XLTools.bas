@@ -1,11 +1,11 @@
 Attribute VB_Name = "XLTools"
-' xltools: the four buttons of the "Báo cáo KT-XH" ribbon tab.
+' xltools: the four buttons of the "Bao cao KT-XH" ribbon tab.
 '
 ' Each button runs one handler of the Python module xltools.excel on the active workbook:
 ' on this computer with xlwings' RunPython, or, when XLTOOLS_SERVER_URL is set, on the
 ' office's xltools server with RunRemotePython (staff PCs then need no Python).
 ' Needs a reference to the xlwings add-in (VBA editor > Tools > References > xlwings).
-' Text shown to users is built with ChrW so this module imports the same on every code page.
+' Text shown to users is built with ChrW: the module stays ASCII and imports the same on every code page.
 Option Explicit
 
 ' Leave empty to run Python on this computer; e.g. "http://10.0.0.5:8000" to use the server.
@@ -120,7 +120,7 @@ Private Function XLToolsBegin() As Boolean
     XLToolsBegin = True
     Exit Function
 Locked:
-    ' "Trang tính … được khóa bằng mật khẩu; không ghi được kết quả."
+    ' "Trang tinh ... duoc khoa bang mat khau; khong ghi duoc ket qua."
     XLToolsShow "Trang t" & ChrW(237) & "nh " & sheet.Name & " " & ChrW(273) & ChrW(432) & ChrW(7907) & _
         "c kh" & ChrW(243) & "a b" & ChrW(7857) & "ng m" & ChrW(7853) & "t kh" & ChrW(7849) & "u; kh" & _
         ChrW(244) & "ng ghi " & ChrW(273) & ChrW(432) & ChrW(7907) & "c k" & ChrW(7871) & "t qu" & ChrW(7843) & "."
@@ -128,7 +128,7 @@ Locked:
 End Function
 
 ' Protect again what XLToolsBegin unprotected, then show the outcome the handler wrote next
-' to the label "Kết quả xử lý" (sheet Thông tin, or Kiểm tra when Thông tin is missing).
+' to the label "Ket qua xu ly" (sheet Thong tin, or Kiem tra when Thong tin is missing).
 Private Sub XLToolsEnd()
     XLToolsProtectAgain
     Dim message As String

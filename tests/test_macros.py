@@ -115,3 +115,12 @@ def test_modules_are_balanced(path):
     closed = len(re.findall(r"^\s*End\s+(?:Sub|Function)\b", code, re.M | re.I))
     assert opened == closed
     assert len(re.findall(r"^\s*If\b.*\bThen\s*$", code, re.M)) == len(re.findall(r"^\s*End If\b", code, re.M))
+
+
+@pytest.mark.parametrize("path", BAS_FILES, ids=lambda p: p.name)
+def test_modules_are_ascii_with_windows_line_ends(path):
+    # The VBA editor imports a .bas in the PC's ANSI code page: any non-ASCII byte would be
+    # garbled, so Vietnamese text is built with ChrW.
+    data = path.read_bytes()
+    assert data.isascii()
+    assert data.count(b"\n") == data.count(b"\r\n")
