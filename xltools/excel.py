@@ -37,7 +37,7 @@ __all__ = [
     "grid_from_book", "book_payload", "check", "compute", "merge", "report",
     "check_caller", "compute_caller", "merge_caller", "report_caller",
     "XT_PCT_PLAN", "XT_CHANGE", "XT_STATUS", "XT_SO", "XT_CAU",
-    "HANDLERS", "NOTE_MACRO", "MESSAGE_LABEL", "REPORT_LABEL",
+    "HANDLERS", "use_remote_engine", "NOTE_MACRO", "MESSAGE_LABEL", "REPORT_LABEL",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,23 @@ SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
 # --------------------------------------------------------------------------- reading
+
+
+def use_remote_engine() -> None:
+    """Make xlwings' remote engine (`xw.Book(json=...)`) available in this process.
+
+    The remote engine is xlwings PRO, free for noncommercial use under the PolyForm
+    Noncommercial License 1.0.0, which names government institutions among the permitted
+    users; `XLWINGS_LICENSE_KEY=noncommercial` is set unless a key is already set.
+    xlwings registers the engine when it is imported with a valid key, so it is added here
+    when xlwings was imported before the key was set.
+    """
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    if "remote" not in [engine.name for engine in xw.engines]:
+        from xlwings.main import Engine
+        from xlwings.pro import _xlremote
+
+        xw.engines.add(Engine(impl=_xlremote.engine))
 
 
 def grid_from_book(book: xw.Book) -> Grid:
@@ -146,17 +163,20 @@ def _catalog(grid: Grid) -> Catalog:
 
 @dataclass
 class _Session:
-    """One button press: the book, what it said when the button was pressed, and its catalog."""
+    """One button press: the book, and what it said when the button was pressed."""
 
     book: xw.Book
     grid: Grid
     submission: Submission
-    catalog: Catalog
 
     @classmethod
     def open(cls, book: xw.Book) -> _Session:
         grid = grid_from_book(book)
-        return cls(book, grid, parse_grid(grid), _catalog(grid))
+        return cls(book, grid, parse_grid(grid))
+
+    @functools.cached_property
+    def catalog(self) -> Catalog:
+        return _catalog(self.grid)
 
     def sheet(self, name: str):
         actual = self.grid.sheet_name(name)

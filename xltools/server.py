@@ -13,7 +13,6 @@ set; an organisation that is not noncommercial must set its own xlwings PRO key.
 
 import hmac
 import logging
-import os
 from functools import partial
 from pathlib import Path
 
@@ -36,18 +35,15 @@ def is_local(host: str) -> bool:
     return host.strip().lower() in LOCAL_HOSTS
 
 
-def _use_noncommercial_licence() -> None:
-    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
-
-
 def create_app(token: str | None = None, output_dir: str | Path | None = None):
     """Return the FastAPI application; with `token`, every request must send it in `Authorization`."""
     from fastapi import FastAPI, Request
     from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import JSONResponse, PlainTextResponse
 
-    _use_noncommercial_licence()
     from . import excel
+
+    excel.use_remote_engine()
 
     app = FastAPI(title="xltools", docs_url=None, redoc_url=None, openapi_url=None)
     handlers = dict(excel.HANDLERS, report=partial(excel.report, output_dir=output_dir))

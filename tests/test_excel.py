@@ -1,0 +1,228 @@
+"""The Excel door: handlers run on the xlwings remote engine over the payload of a real workbook."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+xw = pytest.importorskip("xlwings")
+
+from xltools import excel  # noqa: E402
+from xltools.grid import read_grid  # noqa: E402
+from xltools.parse import parse_grid  # noqa: E402
+
+FIGURES = {
+    "THU_NS": {"plan": 1000, "last_year": 1138.3, "actual": 1172.5},
+    "THU_THUE": {"plan": 600, "last_year": 700, "actual": 650},
+    "THU_DAT": {"plan": 400, "last_year": 438.3, "actual": 522.5},
+    "DN_MOI": {"plan": 100, "last_year": 90, "actual": 95},
+    "HO_TONG": {"plan": 5000, "last_year": 4900, "actual": 5000},
+    "HO_NGHEO": {"plan": 60, "last_year": 100, "actual": 70},
+    "HO_NGHEO_TL": {"plan": 0.5, "last_year": 2.0, "actual": 1.4},
+}
+
+
+@pytest.fixture(autouse=True)
+def licence(monkeypatch):
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    excel.use_remote_engine()
+
+
+def open_book(path, client="VBA"):
+    """Return the xlwings Book a remote client would send for the workbook at `path`."""
+    return xw.Book(json=excel.book_payload(path, client=client))
+
+
+def actions(book):
+    """Return the queued actions as (func, sheet, address, payload) with sheet names and A1 addresses."""
+    names = [sheet["name"] for sheet in book.impl.api["sheets"]]
+    out = []
+    for action in book.json()["actions"]:
+        if action["func"] == "addSheet":
+            names.insert(action["args"][0], action["args"][1])
+            out.append(("addSheet", action["args"][1], None, None))
+            continue
+        position = action["sheet_position"]
+        sheet = names[position] if position is not None else None
+        address = None
+        if action["start_row"] is not None:
+            first = f"{excel.column_letter(action['start_column'])}{action['start_row'] + 1}"
+            last = (f"{excel.column_letter(action['start_column'] + action['column_count'] - 1)}"
+                    f"{action['start_row'] + action['row_count']}")
+            address = first if first == last else f"{first}:{last}"
+        out.append((action["func"], sheet, address, action["values"] if action["func"] == "setValues" else action["args"]))
+    return out
+
+
+def values_at(book, sheet, address):
+    return [a[3] for a in actions(book) if a[:3] == ("setValues", sheet, address)]
+
+
+def outcome(book):
+    """Return the message the handler wrote next to `Kết quả xử lý`."""
+    rows = [a[3][0] for a in actions(book) if a[0] == "setValues" and a[3] and a[3][0][:1] == [excel.MESSAGE_LABEL]]
+    assert len(rows) == 1, rows
+    return rows[0][1].split(": ", 1)[1]
+
+
+@pytest.fixture
+def ward(make_workbook):
+    return make_workbook(FIGURES)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_grid_from_a_remote_book_parses_like_the_file(ward):
+    from_file = parse_grid(read_grid(ward))
+    from_book = parse_grid(excel.grid_from_book(open_book(ward)))
+    assert from_book.file == from_file.file == "ward.xlsx"
+    assert (from_book.unit_code, from_book.period, from_book.year) == ("TRAN_PHU", "Năm", 2022)
+    assert from_book.figures == from_file.figures
+    assert from_book.info_cells == from_file.info_cells
+    assert from_book.figures["THU_NS"].cells["actual"] == "G7"
+    assert from_book.figures["THU_NS"].actual == 1172.5
+
+
+def test_grid_from_book_keeps_error_values_and_normalises_text(ward):
+    payload = excel.book_payload(ward)
+    data = next(s for s in payload["sheets"] if s["name"] == "Số liệu")
+    data["values"][6][6] = "#DIV/0!"
+    data["values"][7][6] = "6\u0301"  # decomposed text (NFD), as some old keyboards type it
+    grid = excel.grid_from_book(xw.Book(json=payload))
+    assert grid.sheet("Số liệu")[6][6] == "#DIV/0!"
+    sub = parse_grid(grid)
+    assert [(p.code, p.cell) for p in sub.problems if p.indicator == "THU_NS"] == [("excel-error", "G7")]
+
+
+# ---------------------------------------------------------------- compute
+
+
+def test_compute_fills_the_percent_columns_with_values(ward):
+    book = open_book(ward)
+    message = excel.compute(book)
+    assert message == "Tính toán xong: đã điền tỷ lệ % cho 7/11 chỉ tiêu."
+    assert values_at(book, "Số liệu", "H7") == [[[pytest.approx(117.25)]]]
+    assert values_at(book, "Số liệu", "I7") == [[[pytest.approx(103.0045, abs=1e-4)]]]
+    # reduce-by target: (2,0 - 1,4) / 0,5 = 120% of the planned reduction
+    row = parse_grid(read_grid(ward)).figures["HO_NGHEO_TL"].row
+    assert values_at(book, "Số liệu", f"H{row}") == [[[pytest.approx(120.0)]]]
+    # no figures: the cell is emptied rather than left with a stale value
+    row = parse_grid(read_grid(ward)).figures["LUA_DT"].row
+    assert values_at(book, "Số liệu", f"H{row}") == [[[""]]]
+    assert outcome(book) == message
+
+
+def test_the_outcome_goes_below_the_info_labels_and_is_reused(ward):
+    book = open_book(ward)
+    excel.compute(book)
+    [(address, row)] = [(a[2], a[3][0]) for a in actions(book) if a[1] == "Thông tin"]
+    info = read_grid(ward).sheet("Thông tin")
+    last = max(i for i, r in enumerate(info, start=1) if any(v is not None for v in r))
+    assert address == f"A{last + 2}:B{last + 2}" and row[0] == "Kết quả xử lý"
+
+    payload = excel.book_payload(ward)
+    sheet = next(s for s in payload["sheets"] if s["name"] == "Thông tin")
+    sheet["values"].extend([[""] * len(sheet["values"][0]), ["Kết quả xử lý", "lần trước"] + [""] * (len(sheet["values"][0]) - 2)])
+    again = xw.Book(json=payload)
+    excel.compute(again)
+    assert [a[2] for a in actions(again) if a[1] == "Thông tin"] == [f"A{len(sheet['values'])}:B{len(sheet['values'])}"]
+
+
+def test_a_workbook_that_is_not_the_standard_one_gets_a_message_not_a_traceback(tmp_path):
+    from openpyxl import Workbook
+
+    other = Workbook()
+    other.active.title = "Sheet1"
+    other.active["A1"] = "bảng tính khác"
+    path = tmp_path / "khac.xlsx"
+    other.save(path)
+    book = open_book(path)
+    message = excel.compute(book)
+    assert message.startswith("Lỗi: không tìm thấy bảng số liệu")
+    done = actions(book)
+    assert done[0] == ("addSheet", "Kiểm tra", None, None)
+    assert done[1][:3] == ("setValues", "Kiểm tra", "A1:B1")
+    assert done[1][3][0][0] == "Kết quả xử lý" and "Lỗi: không tìm thấy bảng số liệu" in done[1][3][0][1]
+
+
+def test_an_unexpected_failure_is_reported_in_vietnamese(ward, monkeypatch):
+    def broken(sub, catalog):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(excel, "evaluate", broken)
+    book = open_book(ward)
+    message = excel.compute(book)
+    assert message.startswith("Lỗi: xltools gặp sự cố khi tính toán (ZeroDivisionError")
+    assert "Traceback" not in message and outcome(book) == message
+
+
+def test_every_handler_has_a_desktop_entry_point():
+    for name, handler in excel.HANDLERS.items():
+        assert handler is getattr(excel, name)
+        assert callable(getattr(excel, f"{name}_caller"))
+        assert list(inspect.signature(handler).parameters)[0] == "book"
+
+
+# ---------------------------------------------------------------- worksheet functions
+
+
+def test_pct_plan():
+    assert excel.XT_PCT_PLAN(1172.5, 1000) == pytest.approx(117.25)
+    assert excel.XT_PCT_PLAN("1.172,5", "1.000") == pytest.approx(117.25)
+    assert excel.XT_PCT_PLAN(1.4, 0.5, "giảm bớt", 2.0) == pytest.approx(120.0)
+    assert excel.XT_PCT_PLAN(None, None) == ""
+    assert excel.XT_PCT_PLAN(5, 0) == "Chưa tính được: kế hoạch bằng 0."
+    assert excel.XT_PCT_PLAN(5, None) == "Chưa tính được: chưa có kế hoạch."
+
+
+def test_change_is_percent_for_amounts_and_points_for_rates():
+    assert excel.XT_CHANGE(1172.5, 1138.3) == pytest.approx(3.0045, abs=1e-4)
+    assert excel.XT_CHANGE(1.4, 2.0, "tỷ lệ") == pytest.approx(-0.6)
+    assert excel.XT_CHANGE(5, 0) == "Chưa tính được: số cùng kỳ bằng 0."
+    assert excel.XT_CHANGE("", None) == ""
+
+
+def test_status():
+    assert excel.XT_STATUS(1172.5, 1000) == "Vượt kế hoạch"
+    assert excel.XT_STATUS(1000, 1000) == "Đạt kế hoạch"
+    assert excel.XT_STATUS(7.2, 7.5, "giảm") == "Đạt kế hoạch"
+    assert excel.XT_STATUS(1.4, 0.5, "giảm bớt", 2.0) == "Vượt kế hoạch"
+    assert excel.XT_STATUS(900, 1000) == "Không đạt"
+    assert excel.XT_STATUS(900, None) == "Chưa có kế hoạch"
+    assert excel.XT_STATUS(None, 1000) == "Chưa có số liệu"
+
+
+def test_vietnamese_number_text():
+    assert excel.XT_SO(1172.5) == "1.172,5"
+    assert excel.XT_SO(1234567.891, 1) == "1.234.567,9"
+    assert excel.XT_SO(2489 / 394, 2) == "6,32"
+    assert excel.XT_SO(None) == ""
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: excel.XT_PCT_PLAN("abc", 5), "Lỗi: số thực hiện «abc» không phải là số."),
+    (lambda: excel.XT_PCT_PLAN("2.447.6", 2516), "Lỗi: số thực hiện «2.447.6» dấu chấm chỉ dùng để phân cách hàng "
+                                                 "nghìn (ví dụ 2.447,6); dấu thập phân là dấu phẩy."),
+    (lambda: excel.XT_PCT_PLAN(1, 2, "lên"), "Lỗi: chiều đánh giá «lên» không hợp lệ; chỉ được ghi «tăng», «giảm», "
+                                             "«giảm bớt»."),
+    (lambda: excel.XT_CHANGE(True, 1), "Lỗi: số thực hiện phải là số, không phải giá trị đúng/sai."),
+    (lambda: excel.XT_CHANGE(1, 2, "phần trăm"), "Lỗi: loại chỉ tiêu «phần trăm» không hợp lệ; chỉ được ghi "
+                                                 "«giá trị», «số lượng», «tỷ lệ», «tăng trưởng»."),
+    (lambda: excel.XT_STATUS(1, 2, "tăng", None, 1.5), "Lỗi: số chữ số thập phân phải là số nguyên từ 0 đến 10."),
+    (lambda: excel.XT_SO(float("inf")), "Lỗi: giá trị không phải là số hữu hạn."),
+    (lambda: excel.XT_SO([1, 2]), "Lỗi: giá trị phải là số (đang là list)."),
+    (lambda: excel.XT_CAU("KHONG_CO", 5), "Lỗi: mã chỉ tiêu «KHONG_CO» không có trong danh mục; hãy ghi thêm tên "
+                                          "và đơn vị tính."),
+])
+def test_bad_arguments_give_a_readable_message(call, message):
+    assert call() == message
+
+
+def test_worksheet_functions_keep_positional_signatures_for_excel():
+    # xlwings builds the Excel function from the signature; keyword-only parameters are refused.
+    for name in ("XT_PCT_PLAN", "XT_CHANGE", "XT_STATUS", "XT_SO", "XT_CAU"):
+        parameters = inspect.signature(getattr(excel, name)).parameters.values()
+        assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters)
+    assert list(inspect.signature(excel.XT_PCT_PLAN).parameters) == ["actual", "plan", "direction", "last_year"]
