@@ -1,0 +1,139 @@
+"""`xltools serve` over real HTTP on 127.0.0.1: the remote clients' payload in, the handlers' actions out."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+from xltools import excel  # noqa: E402
+
+TOKEN = "ma-bi-mat-thu-nghiem"
+FIGURES = {
+    "THU_NS": {"plan": 1000, "last_year": 1138.3, "actual": 1172.5},
+    "DN_MOI": {"plan": 100, "last_year": 90, "actual": 95},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(*arguments, env=None):
+    environment = dict(os.environ, XLWINGS_LICENSE_KEY="noncommercial", **(env or {}))
+    return subprocess.Popen([sys.executable, "-m", "xltools.cli", "serve", *arguments], env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Return the base URL of a running `xltools serve --token …` on a free local port."""
+    port = free_port()
+    reports = tmp_path_factory.mktemp("reports")
+    process = start("--port", str(port), "--token", TOKEN, "--output-dir", str(reports))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+                assert json.load(answer)["status"] == "ok"
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"xltools serve did not start: {process.communicate()}")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def post(url, body, authorization=TOKEN):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def test_compute_over_http_returns_the_same_actions_as_in_process(server, make_workbook, monkeypatch):
+    path = make_workbook(FIGURES)
+    status, answer = post(f"{server}/xlwings/compute", excel.book_payload(path))
+    assert status == 200
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    excel.use_remote_engine()
+    import xlwings as xw
+
+    local = xw.Book(json=excel.book_payload(path))
+    excel.compute(local)
+    strip = lambda actions: [a for a in actions if not (a["values"] and a["values"][0][:1] == [excel.MESSAGE_LABEL])]
+    assert strip(answer["actions"]) == strip(local.json()["actions"])
+    first = answer["actions"][0]
+    assert (first["func"], first["sheet_position"], first["start_row"], first["start_column"]) == ("setValues", 2, 6, 7)
+    assert first["values"] == [[pytest.approx(117.25)]]
+    message = [a["values"][0][1] for a in answer["actions"] if a["values"] and a["values"][0][0] == excel.MESSAGE_LABEL]
+    assert len(message) == 1 and message[0].endswith("Tính toán xong: đã điền tỷ lệ % cho 2/11 chỉ tiêu.")
+
+
+def test_bearer_form_of_the_token_is_accepted(server, make_workbook):
+    status, answer = post(f"{server}/xlwings/compute", excel.book_payload(make_workbook(FIGURES)), f"Bearer {TOKEN}")
+    assert status == 200 and answer["actions"]
+
+
+@pytest.mark.parametrize("authorization", [None, "", "sai-ma", TOKEN + "x"])
+def test_a_missing_or_wrong_token_is_refused(server, make_workbook, authorization):
+    status, text = post(f"{server}/xlwings/compute", excel.book_payload(make_workbook(FIGURES)), authorization)
+    assert status == 401
+    assert text == "xltools: sai hoặc thiếu mã truy cập (Authorization). Đề nghị hỏi cán bộ CNTT mã đúng."
+
+
+def test_unknown_handler_and_bad_bodies_get_a_vietnamese_answer(server, make_workbook):
+    payload = excel.book_payload(make_workbook(FIGURES))
+    assert post(f"{server}/xlwings/xoa", payload) == (
+        404, "xltools: không có chức năng «xoa»; chỉ có: check, compute, merge, report.")
+    assert post(f"{server}/xlwings/compute", b"{not json") == (400, "xltools: dữ liệu gửi lên không phải JSON của xlwings.")
+    assert post(f"{server}/xlwings/compute", {"client": "VBA"}) == (
+        400, "xltools: dữ liệu gửi lên không đúng định dạng của xlwings (thiếu «book» hoặc «sheets»).")
+    status, text = post(f"{server}/xlwings/compute", dict(payload, version="0.1.0"))
+    assert status == 400 and text.startswith("xltools: phiên bản xlwings trên máy trạm (0.1.0) khác máy chủ")
+
+
+def test_a_book_that_is_not_the_standard_one_gets_a_message_sheet(server, tmp_path):
+    from openpyxl import Workbook
+
+    other = Workbook()
+    other.active.title = "Sheet1"
+    path = tmp_path / "khac.xlsx"
+    other.save(path)
+    status, answer = post(f"{server}/xlwings/compute", excel.book_payload(path))
+    assert status == 200
+    assert answer["actions"][0]["func"] == "addSheet" and answer["actions"][0]["args"] == [1, "Kiểm tra"]
+    assert answer["actions"][1]["values"][0][1].split(": ", 1)[1].startswith("Lỗi: không tìm thấy bảng số liệu")
+
+
+def test_serve_refuses_a_public_address_without_a_token():
+    process = start("--host", "0.0.0.0", "--port", str(free_port()), env={"XLTOOLS_TOKEN": ""})
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "không mở máy chủ trên địa chỉ 0.0.0.0 khi chưa đặt mã truy cập" in err
+    assert out == ""
