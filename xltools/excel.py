@@ -210,6 +210,13 @@ def _set_note(book: xw.Book, sheet, address: str, text: str | None) -> None:
     # Other clients cannot hold notes; the `Kiểm tra` sheet still lists every message.
 
 
+def _set_fill(book: xw.Book, cell, color: str | None) -> None:
+    """Fill `cell` with `color`; None removes the fill (white for VBA clients, which cannot remove it)."""
+    if color is None and _is_remote(book) and book.impl.api.get("client") != "Office.js":
+        color = "#FFFFFF"
+    cell.color = color
+
+
 def _info_row(session: _Session, label: str) -> int:
     """Return the 1-based row of `label` in column A of `Thông tin`, or the row where it will be added."""
     rows = session.grid.sheet(INFO_SHEET) or []
@@ -237,30 +244,30 @@ def _write_info(session: _Session, label: str, value) -> str | None:
 
 
 def _tell(session: _Session | None, book: xw.Book, message: str) -> str:
-    """Put the outcome `message` where the user sees it: `Thông tin`, else the `Kiểm tra` sheet."""
+    """Put the outcome `message` where the user sees it: `Thông tin`, else row 1 of the `Kiểm tra` sheet."""
     stamped = f"{datetime.now():%H:%M %d/%m/%Y}: {message}"
     try:
         if session is not None and session.sheet(INFO_SHEET) is not None:
             _write_info(session, MESSAGE_LABEL, stamped)
         else:
-            sheet = _findings_sheet(book)
-            sheet["A1"].value = [[MESSAGE_LABEL, stamped]]
+            _findings_sheet(book, empty=False)["A1"].value = [[MESSAGE_LABEL, stamped]]
     except Exception:  # the message is a courtesy; never let it hide the outcome
         log.exception("could not write the outcome into the workbook")
     return message
 
 
-def _findings_sheet(book: xw.Book):
-    """Return the `Kiểm tra` sheet, emptied, adding it after the last sheet when missing."""
+def _findings_sheet(book: xw.Book, empty: bool = True):
+    """Return the `Kiểm tra` sheet (emptied when `empty`), adding it after the last sheet when missing."""
     for sheet in book.sheets:
         if unicodedata.normalize("NFC", sheet.name).casefold() == FINDINGS_SHEET.casefold():
-            sheet.clear()
+            if empty:
+                sheet.clear()
             return sheet
     return book.sheets.add(name=FINDINGS_SHEET, after=book.sheets[len(book.sheets) - 1])
 
 
 def _write_findings(session: _Session, findings: list[Finding], title: str):
-    """Fill the `Kiểm tra` sheet: a title row, a header, then one row per finding."""
+    """Fill the `Kiểm tra` sheet: row 1 left for the outcome, a title, a header, one row per finding."""
     sheet = _findings_sheet(session.book)
     rows: list[list] = [[title], list(FINDINGS_COLUMNS)]
     for number, item in enumerate(findings, start=1):
@@ -269,9 +276,9 @@ def _write_findings(session: _Session, findings: list[Finding], title: str):
     if not findings:
         rows.append(["", "", "", "", "", "", "Không phát hiện lỗi hay cảnh báo nào.", ""])
     width = len(FINDINGS_COLUMNS)
-    sheet["A1"].value = [row + [None] * (width - len(row)) for row in rows]
-    sheet[f"A2:{column_letter(width - 1)}2"].color = HEADER_FILL
-    for number, item in enumerate(findings, start=3):
+    sheet["A2"].value = [row + [None] * (width - len(row)) for row in rows]
+    sheet[f"A3:{column_letter(width - 1)}3"].color = HEADER_FILL
+    for number, item in enumerate(findings, start=4):
         sheet[f"B{number}"].color = ERROR_FILL if item.is_error else WARNING_FILL
     return sheet
 
@@ -280,12 +287,14 @@ def _previous_marks(grid: Grid) -> list[tuple[str, str]]:
     """Return the (sheet, cell) pairs the last check marked, read back from the `Kiểm tra` sheet."""
     rows = grid.sheet(FINDINGS_SHEET) or []
     for r, row in enumerate(rows[:5]):
-        if "Trang tính" in row and "Ô" in row:
-            sheet_col, cell_col = row.index("Trang tính"), row.index("Ô")
+        if "Trang tính" in row and "Ô" in row and "Tệp" in row:
+            file_col, sheet_col, cell_col = row.index("Tệp"), row.index("Trang tính"), row.index("Ô")
+            # Rows about other files (a merge lists the wards' findings) mark nothing here.
             return [
                 (str(line[sheet_col]), str(line[cell_col]))
                 for line in rows[r + 1:]
-                if len(line) > max(sheet_col, cell_col) and line[sheet_col] and line[cell_col]
+                if len(line) > max(file_col, sheet_col, cell_col) and line[sheet_col] and line[cell_col]
+                and line[file_col] in (None, grid.source)
             ]
     return []
 
@@ -346,13 +355,13 @@ def check(book: xw.Book) -> str:
         for sheet_name, address in _previous_marks(session.grid):
             sheet = session.sheet(sheet_name)
             if sheet is not None:
-                sheet[address].color = _standard_fill(session, sheet_name, address)
+                _set_fill(book, sheet[address], _standard_fill(session, sheet_name, address))
                 _set_note(book, sheet, address, None)
         for (sheet_name, address), items in _cell_marks(findings).items():
             sheet = session.sheet(sheet_name)
             if sheet is None:
                 continue
-            sheet[address].color = ERROR_FILL if any(i.is_error for i in items) else WARNING_FILL
+            _set_fill(book, sheet[address], ERROR_FILL if any(i.is_error for i in items) else WARNING_FILL)
             _set_note(book, sheet, address, "\n".join(f"{SEVERITY_TEXT[i.severity]}: {i.message}" for i in items))
         errors = sum(1 for f in findings if f.is_error)
         warnings = len(findings) - errors
