@@ -55,6 +55,35 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_merge(args) -> int:
+    import json
+
+    from .catalog import load_catalog
+    from .merge import merge
+    from .numbers import format_number as n
+
+    catalog = load_catalog(args.catalog) if args.catalog else None
+    result = merge(args.inputs, args.output, catalog=catalog, base=args.base, jobs=args.jobs, force=args.force,
+                   limits=limits_from(args))
+    if args.json:
+        print(json.dumps({"output": str(result.output), "register": [e.as_dict() for e in result.register],
+                          "findings": [f.as_dict() for f in result.findings]}, ensure_ascii=False, indent=2))
+    else:
+        print(f"Đã tổng hợp vào {result.output}.")
+        print(f"Đã nhận báo cáo của {n(result.received)}/{n(result.expected)} đơn vị; "
+              f"đưa vào tổng hợp {n(result.included)} tệp.")
+        if result.missing:
+            names = [e.unit_name or e.unit_code for e in result.missing]
+            more = f" và {n(len(names) - 20)} đơn vị khác" if len(names) > 20 else ""
+            print(f"Chưa nộp ({n(len(names))}): {', '.join(names[:20])}{more}.")
+        if result.findings:
+            print(f"Có {n(result.errors)} lỗi, {n(result.warnings)} cảnh báo; xem trang «Kiểm tra» và "
+                  "«Tình hình nộp báo cáo» trong tệp tổng hợp.")
+        else:
+            print("Không có lỗi hay cảnh báo nào.")
+    return EXIT_OK if result.ok else EXIT_DATA_ERRORS
+
+
 def add_limit_options(parser: argparse.ArgumentParser) -> None:
     """Add the reading limits (see grid.Limits and the README) as options of a command that reads workbooks."""
     from .grid import DEFAULT_LIMITS as d
@@ -137,6 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(hoặc đặt biến môi trường XLTOOLS_TOKEN)")
     serve.add_argument("--output-dir", help="thư mục ghi báo cáo .docx tạo từ máy trạm; mặc định thư mục hiện tại")
     serve.set_defaults(run=cmd_serve)
+
+    merge = commands.add_parser(
+        "merge", help="tổng hợp biểu số liệu của các phường, xã thành biểu thành phố",
+        description="Đọc các biểu phường, xã (tệp hoặc thư mục), kiểm tra từng tệp, cộng/tính lại số liệu theo "
+                    "danh mục chỉ tiêu và ghi biểu thành phố kèm các trang «Theo đơn vị», «Xếp hạng», «Tình hình "
+                    "nộp báo cáo» và «Kiểm tra». Tệp đầu vào chỉ được đọc, không bị sửa.",
+        epilog="Ví dụ: xltools merge bao-cao-phuong-xa/ -o tong-hop-2022.xlsx --base thanh-pho-co-so.xlsx",
+    )
+    merge.add_argument("inputs", nargs="+", metavar="INPUT", help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa chúng")
+    merge.add_argument("-o", "--output", required=True, help="tệp biểu thành phố (.xlsx) sẽ ghi")
+    merge.add_argument("--base", help="biểu thành phố gốc: danh sách đơn vị, kỳ báo cáo, số liệu cấp thành phố")
+    merge.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định lấy từ --base hoặc danh mục đi kèm")
+    merge.add_argument("--jobs", type=_positive, help="số tiến trình đọc song song; mặc định bằng số lõi CPU")
+    merge.add_argument("--json", action="store_true", help="in kết quả dạng JSON (output, register, findings)")
+    merge.add_argument("--force", action="store_true", help="ghi đè nếu tệp kết quả đã có")
+    add_limit_options(merge)
+    merge.set_defaults(run=cmd_merge)
     return parser
 
 
