@@ -250,25 +250,25 @@ def _tell(session: _Session | None, book: xw.Book, message: str) -> str:
         if session is not None and session.sheet(INFO_SHEET) is not None:
             _write_info(session, MESSAGE_LABEL, stamped)
         else:
-            _findings_sheet(book, empty=False)["A1"].value = [[MESSAGE_LABEL, stamped]]
+            _sheet(book, FINDINGS_SHEET, empty=False)["A1"].value = [[MESSAGE_LABEL, stamped]]
     except Exception:  # the message is a courtesy; never let it hide the outcome
         log.exception("could not write the outcome into the workbook")
     return message
 
 
-def _findings_sheet(book: xw.Book, empty: bool = True):
-    """Return the `Kiểm tra` sheet (emptied when `empty`), adding it after the last sheet when missing."""
+def _sheet(book: xw.Book, name: str, empty: bool = True):
+    """Return the sheet `name` (emptied when `empty`), adding it after the last sheet when missing."""
     for sheet in book.sheets:
-        if unicodedata.normalize("NFC", sheet.name).casefold() == FINDINGS_SHEET.casefold():
+        if _same(sheet.name, name):
             if empty:
                 sheet.clear()
             return sheet
-    return book.sheets.add(name=FINDINGS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    return book.sheets.add(name=name, after=book.sheets[len(book.sheets) - 1])
 
 
 def _write_findings(session: _Session, findings: list[Finding], title: str):
     """Fill the `Kiểm tra` sheet: row 1 left for the outcome, a title, a header, one row per finding."""
-    sheet = _findings_sheet(session.book)
+    sheet = _sheet(session.book, FINDINGS_SHEET)
     rows: list[list] = [[title], list(FINDINGS_COLUMNS)]
     for number, item in enumerate(findings, start=1):
         rows.append([number, SEVERITY_TEXT.get(item.severity, item.severity), item.file or "", item.sheet or "",
@@ -435,38 +435,46 @@ class _Refused(XltoolsError):
     """A button that cannot run with what the workbook says; the message tells the user what to fix."""
 
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-
-
-def _ward_files(folder: Path, own: Path | None) -> list[Path]:
-    """Return the workbooks in `folder` except the open workbook itself and Excel's lock files."""
-    files = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES or path.name.startswith("~$") or not path.is_file():
-            continue
-        if own is not None and path.resolve() == own.resolve():
-            continue
-        files.append(path)
-    return files
-
-
 def merge(book: xw.Book) -> str:
-    """Consolidate the ward workbooks into the open city workbook: figures, percentages, and findings."""
+    """Consolidate the ward workbooks into the open city workbook.
+
+    The figures of ward-entered indicators and both percentages go into the data sheet, the
+    findings into `Kiểm tra`, and the register, per-unit matrix and ranking of the merged
+    workbook into sheets of the same names. The open workbook, saved or not, is the base:
+    its unit list, period and city-level figures are kept.
+    """
     def run(session: _Session) -> str:
+        from .merge import MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, ward_files
         from .merge import merge as merge_files
 
         folder = _wards_folder(session)
-        files = _ward_files(folder, session.grid.path)
+        own = [session.grid.path] if session.grid.path else []
+        files = ward_files([folder], skip=own)
         if not files:
             raise _Refused(f"thư mục «{folder}» không có tệp Excel nào của phường, xã.")
+        copied = (REGISTER_SHEET, MATRIX_SHEET, RANKING_SHEET)
         with tempfile.TemporaryDirectory(prefix="xltools-") as temporary:
-            result = merge_files(files, Path(temporary) / "tong-hop.xlsx", catalog=session.catalog, force=True)
+            base = Path(temporary) / (Path(session.grid.source).stem + ".xlsx")
+            _save_grid(session.grid, base)
+            result = merge_files(files, Path(temporary) / "tong-hop.xlsx", catalog=session.catalog, base=base,
+                                 force=True)
+            merged_sheets = read_grid(result.output, sheets=list(copied))
         written = _write_merged(session, result.submission)
         _write_percentages(session, evaluate(result.submission, session.catalog))
-        _write_findings(session, list(result.findings), f"KẾT QUẢ TỔNG HỢP — {len(files)} tệp trong {folder}")
-        errors = sum(1 for f in result.findings if f.is_error)
-        tail = f" Có {errors} lỗi, xem trang «{FINDINGS_SHEET}»." if errors else ""
-        return f"Tổng hợp xong {len(files)} tệp từ «{folder}»: đã điền {written} ô số liệu.{tail}"
+        for name in copied:
+            rows = merged_sheets.sheet(name)
+            if rows:
+                width = max(len(row) for row in rows)
+                _sheet(book, name)["A1"].value = [row + [None] * (width - len(row)) for row in rows]
+        _write_findings(session, result.findings, f"KẾT QUẢ TỔNG HỢP — {len(files)} tệp trong {folder}")
+        missing = len(result.missing)
+        summary = (f"Tổng hợp xong: {result.included}/{len(files)} tệp được đưa vào, đã điền {written} ô số liệu "
+                   f"(xem trang «{REGISTER_SHEET}»).")
+        if missing:
+            summary += f" Còn {missing} đơn vị chưa nộp."
+        if result.errors:
+            summary += f" Có {result.errors} lỗi, xem trang «{FINDINGS_SHEET}»."
+        return summary
 
     return _handle(book, "tổng hợp", run)
 
@@ -514,12 +522,16 @@ def _save_grid(grid: Grid, path: Path) -> None:
     """Save the values of `grid` as a plain .xlsx, sheet by sheet, hidden catalog included."""
     from openpyxl import Workbook
 
+    from .writer import set_value
+
     book = Workbook()
     book.remove(book.active)
     for name, rows in grid.sheets.items():
         sheet = book.create_sheet(name[:31])
-        for row in rows:
-            sheet.append(row)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    set_value(sheet.cell(r, c), value)  # text such as "=..." stays text
     book.save(path)
 
 
