@@ -410,3 +410,18 @@ def test_sentence_function_matches_the_report_helper():
     expected = sentence(evaluate_indicator(ind, figure), catalog)
     assert expected and excel.XT_CAU(ind.code, 1172.5, 1000, 1138.3) == expected
     assert excel.XT_CAU(ind.code, None, 1000) == ""
+
+
+def test_the_server_confines_merge_to_its_wards_root(tmp_path, catalog):
+    needs("xltools.merge")
+    root = tmp_path / "du-lieu"
+    (root / "2022").mkdir(parents=True)
+    outside = tmp_path / "khac"
+    outside.mkdir()
+    book = open_book(city_book(tmp_path, catalog, outside))
+    assert excel.merge(book, wards_root=root) == (
+        f"Lỗi: thư mục «{outside}» nằm ngoài thư mục dữ liệu của máy chủ «{root}»; "
+        f"đề nghị ghi thư mục con của «{root}».")
+    # a relative entry is taken inside the root
+    book = open_book(city_book(tmp_path, catalog, "2022", name="tp2.xlsx"))
+    assert excel.merge(book, wards_root=root) == f"Lỗi: thư mục «{root / '2022'}» không có tệp Excel nào của phường, xã."

@@ -137,3 +137,10 @@ def test_serve_refuses_a_public_address_without_a_token():
     assert process.returncode == 2
     assert "không mở máy chủ trên địa chỉ 0.0.0.0 khi chưa đặt mã truy cập" in err
     assert out == ""
+
+
+def test_serve_refuses_an_output_folder_that_does_not_exist(tmp_path):
+    process = start("--port", str(free_port()), "--output-dir", str(tmp_path / "khong-co"))
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert f"--output-dir: không tìm thấy thư mục «{tmp_path / 'khong-co'}»." in err

@@ -51,7 +51,7 @@ def cmd_serve(args) -> int:
     from .server import serve
 
     serve(host=args.host, port=args.port, token=args.token or os.environ.get("XLTOOLS_TOKEN"),
-          output_dir=args.output_dir)
+          output_dir=args.output_dir, wards_root=args.wards_root)
     return EXIT_OK
 
 
@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", help="mã truy cập mà Excel phải gửi trong tiêu đề Authorization "
                                        "(hoặc đặt biến môi trường XLTOOLS_TOKEN)")
     serve.add_argument("--output-dir", help="thư mục ghi báo cáo .docx tạo từ máy trạm; mặc định thư mục hiện tại")
+    serve.add_argument("--wards-root", help="chỉ cho nút Tổng hợp đọc các thư mục phường, xã nằm trong thư mục này "
+                                            "(đường dẫn tương đối tính từ đây)")
     serve.set_defaults(run=cmd_serve)
 
     merge = commands.add_parser(

@@ -410,10 +410,14 @@ def compute(book: xw.Book) -> str:
     return _handle(book, "tính toán", run)
 
 
-def _wards_folder(session: _Session) -> Path:
-    """Return the folder of ward workbooks: the `Thông tin` entry, else the folder of the open workbook."""
+def _wards_folder(session: _Session, root: Path | None = None) -> Path:
+    """Return the folder of ward workbooks: the `Thông tin` entry, else the folder of the open workbook.
+
+    With `root` (the server's `--wards-root`), a relative entry is taken inside it and a folder
+    outside it is refused, so a client cannot make the server read any folder it can reach.
+    """
     named = session.submission.info.get("ward_folder", "").strip()
-    base = session.grid.path.parent if session.grid.path else None
+    base = root or (session.grid.path.parent if session.grid.path else None)
     if named:
         folder = Path(named).expanduser()
         if not folder.is_absolute():
@@ -426,6 +430,9 @@ def _wards_folder(session: _Session) -> Path:
     else:
         raise _Refused(f"chưa ghi thư mục chứa tệp của các phường, xã ở mục «{EXTRA_INFO_LABELS['ward_folder']}» "
                        "trang «Thông tin».")
+    if root is not None and not folder.resolve().is_relative_to(Path(root).resolve()):
+        raise _Refused(f"thư mục «{folder}» nằm ngoài thư mục dữ liệu của máy chủ «{root}»; "
+                       f"đề nghị ghi thư mục con của «{root}».")
     if not folder.is_dir():
         raise _Refused(f"không tìm thấy thư mục «{folder}» (mục «{EXTRA_INFO_LABELS['ward_folder']}» trang «Thông tin»).")
     return folder
@@ -435,19 +442,20 @@ class _Refused(XltoolsError):
     """A button that cannot run with what the workbook says; the message tells the user what to fix."""
 
 
-def merge(book: xw.Book) -> str:
+def merge(book: xw.Book, wards_root: str | Path | None = None) -> str:
     """Consolidate the ward workbooks into the open city workbook.
 
     The figures of ward-entered indicators and both percentages go into the data sheet, the
     findings into `Kiểm tra`, and the register, per-unit matrix and ranking of the merged
     workbook into sheets of the same names. The open workbook, saved or not, is the base:
-    its unit list, period and city-level figures are kept.
+    its unit list, period and city-level figures are kept. `wards_root` confines the wards
+    folder (see `_wards_folder`).
     """
     def run(session: _Session) -> str:
         from .merge import MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, ward_files
         from .merge import merge as merge_files
 
-        folder = _wards_folder(session)
+        folder = _wards_folder(session, Path(wards_root) if wards_root else None)
         own = [session.grid.path] if session.grid.path else []
         files = ward_files([folder], skip=own)
         if not files:

@@ -35,8 +35,13 @@ def is_local(host: str) -> bool:
     return host.strip().lower() in LOCAL_HOSTS
 
 
-def create_app(token: str | None = None, output_dir: str | Path | None = None):
-    """Return the FastAPI application; with `token`, every request must send it in `Authorization`."""
+def create_app(token: str | None = None, output_dir: str | Path | None = None,
+               wards_root: str | Path | None = None):
+    """Return the FastAPI application; with `token`, every request must send it in `Authorization`.
+
+    Reports are written into `output_dir`; with `wards_root`, the merge button only reads
+    ward folders inside it.
+    """
     from fastapi import FastAPI, Request
     from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import JSONResponse, PlainTextResponse
@@ -46,7 +51,8 @@ def create_app(token: str | None = None, output_dir: str | Path | None = None):
     excel.use_remote_engine()
 
     app = FastAPI(title="xltools", docs_url=None, redoc_url=None, openapi_url=None)
-    handlers = dict(excel.HANDLERS, report=partial(excel.report, output_dir=output_dir))
+    handlers = dict(excel.HANDLERS, report=partial(excel.report, output_dir=output_dir),
+                    merge=partial(excel.merge, wards_root=wards_root))
 
     def refuse(status: int, message: str):
         # VBA's RunRemotePython shows the body of a failed response in a message box.
@@ -113,7 +119,7 @@ def _run_handler(handler, payload, macros, refuse, respond):
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
-          output_dir: str | Path | None = None) -> None:
+          output_dir: str | Path | None = None, wards_root: str | Path | None = None) -> None:
     """Run the server until interrupted; refuse a non-local `host` without a `token`."""
     if not is_local(host) and not token:
         raise BadArguments(
@@ -125,7 +131,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
         import uvicorn
     except ImportError:
         raise BadArguments("chưa cài phần máy chủ. Cài bằng: pip install \"xltools[serve]\"") from None
-    app = create_app(token=token, output_dir=output_dir)
+    for name, folder in (("--output-dir", output_dir), ("--wards-root", wards_root)):
+        if folder and not Path(folder).is_dir():
+            raise BadArguments(f"{name}: không tìm thấy thư mục «{folder}».")
+    app = create_app(token=token, output_dir=output_dir, wards_root=wards_root)
     print(LICENCE_NOTICE, flush=True)
     print(f"xltools đang phục vụ tại http://{host}:{port}/xlwings/<check|compute|merge|report> "
           f"({'có' if token else 'không'} mã truy cập). Bấm Ctrl+C để dừng.", flush=True)
