@@ -19,7 +19,6 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from pathlib import Path
 
 import xlwings as xw
@@ -29,7 +28,7 @@ from .errors import XltoolsError
 from .evaluate import Result, evaluate, evaluate_indicator
 from .findings import Finding
 from .grid import DEFAULT_LIMITS, Grid, column_letter, read_grid
-from .layout import DATA_COLUMNS, EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS, LEVELS
+from .layout import EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS
 from .numbers import NumberTextError, format_number, parse_number
 from .parse import Figure, Submission, parse_grid
 
@@ -685,7 +684,7 @@ def XT_SO(value, decimals=None):
     return format_number(number, _decimals(decimals, default=None))
 
 
-@cache
+@functools.cache
 def _default_catalog() -> Catalog:
     return default_catalog()
 
