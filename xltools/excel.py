@@ -322,7 +322,9 @@ def _standard_fill(session: _Session, sheet_name: str, address: str) -> str | No
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and unicodedata.normalize("NFC", a).casefold() == unicodedata.normalize("NFC", b).casefold()
+    """Return True when two sheet names are the same, ignoring case and Unicode composition."""
+    key = lambda name: unicodedata.normalize("NFC", name).casefold()
+    return a is not None and b is not None and key(a) == key(b)
 
 
 # --------------------------------------------------------------------------- handlers
