@@ -31,7 +31,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 
 from .atomic import atomic_output
 from .catalog import CATALOG_SHEET, Catalog, Indicator, catalog_from_rows, default_catalog
@@ -43,7 +43,7 @@ from .grid import DEFAULT_LIMITS, Grid, Limits, column_letter, read_grid
 from .layout import DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES, UNITS_SHEET
 from .numbers import format_number
 from .parse import Submission, parse_grid
-from .writer import FONT, HEADER_FILL, build_workbook, set_value, write_figures
+from .writer import FONT, HEADER_ROW, build_workbook, set_value, write_figures
 
 __all__ = ["merge", "MergeResult", "RegisterEntry", "WardFile", "read_ward", "ward_files", "WORKBOOK_SUFFIXES",
            "MATRIX_SHEET", "RANKING_SHEET", "REGISTER_SHEET"]
@@ -397,6 +397,7 @@ def _decide(wards: list[WardFile], catalog: Catalog, period: str, year, expected
     note = lambda ward, code, **kw: decision.notes.setdefault(ward.path, []).append(
         finding(code, file=ward.name, **kw))
     candidates: dict[str, list[WardFile]] = {}
+    version = catalog.version  # a fingerprint computed on each access
     for ward in wards:
         if ward.kind != "ward":
             decision.reasons[ward.path] = REASONS["unreadable" if ward.kind == "unreadable" else "foreign"]
@@ -422,9 +423,9 @@ def _decide(wards: list[WardFile], catalog: Catalog, period: str, year, expected
             decision.reasons[other.path] = REASONS["duplicate"].format(used=used.name)
             note(other, "duplicate-unit", sheet=INFO_SHEET, cell=other.cells.get("unit_code"), unit=used.unit_code,
                  count=len(group), used=used.name, used_time=_when(used), time=_when(other))
-        if used.version != catalog.version:
+        if used.version != version:
             note(used, "version-mismatch", sheet=INFO_SHEET, cell=used.cells.get("version"),
-                 found=used.version or "(không ghi)", expected=catalog.version)
+                 found=used.version or "(không ghi)", expected=version)
         errors = any(f.is_error for f in used.findings + decision.notes.get(used.path, []))
         decision.reasons[used.path] = REASONS["used_with_errors" if errors else "used"]
     return decision
@@ -580,36 +581,43 @@ def _set_info(book, label: str, value) -> None:
             return
 
 
-def _header(sheet, row: int, titles: list, widths: dict[int, float] | None = None) -> None:
-    for column, title in enumerate(titles, start=1):
-        cell = sheet.cell(row, column)
-        set_value(cell, title)
-        cell.font = Font(name=FONT, bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    for column, width in (widths or {}).items():
+@dataclass
+class _Table:
+    """A sheet laid out as header rows and body rows; written as sheet XML, not cell by cell."""
+
+    heading: str
+    header: list[list]
+    rows: list[list]
+    widths: dict[int, float] = field(default_factory=dict)
+    freeze: str | None = None
+
+
+def _add_table(book, title: str, table: _Table, index: int) -> tuple[list, int, int]:
+    """Create sheet `title` for `table` at `index`; return what `_save` writes into it (rows, header rows, style)."""
+    sheet = book.create_sheet(title, index=index)
+    heading = sheet["A1"]
+    heading.font = Font(name=FONT, bold=True, size=13)
+    set_value(heading, table.heading)
+    # The header rows look like the data sheet's header: the same registered cell style.
+    header_style = book[DATA_SHEET].cell(HEADER_ROW, 1).style_id
+    for column, width in table.widths.items():
         sheet.column_dimensions[column_letter(column - 1)].width = width
+    sheet.freeze_panes = table.freeze
+    return [*table.header, *table.rows], len(table.header), header_style
 
 
-def _title(sheet, text: str) -> None:
-    sheet["A1"] = text
-    sheet["A1"].font = Font(name=FONT, bold=True, size=13)
-
-
-def _matrix_sheet(sheet, catalog: Catalog, city: dict, used: list[WardFile], values: np.ndarray, title: str) -> list:
-    """Lay out the per-unit matrix (indicators down, units across); return its body rows."""
-    _title(sheet, f"SỐ LIỆU THỰC HIỆN KỲ BÁO CÁO THEO ĐƠN VỊ — {title}")
+def _matrix_table(catalog: Catalog, city: dict, used: list[WardFile], values: np.ndarray, title: str) -> _Table:
+    """Return the per-unit matrix: indicators down, the city total and then each unit across."""
     units = used[: EXCEL_MAX_COLUMNS - 4]
-    _header(sheet, 2, ["Mã", "Chỉ tiêu", "ĐVT", CITY_TOTAL, *(w.unit_name or w.unit_code for w in units)],
-            {1: 14, 2: 46, 3: 11, 4: 16})
-    _header(sheet, 3, ["", "Mã đơn vị", "", "", *(w.unit_code for w in units)])
-    sheet.freeze_panes = "E4"
+    header = [["Mã", "Chỉ tiêu", "ĐVT", CITY_TOTAL, *(w.unit_name or w.unit_code for w in units)],
+              ["", "Mã đơn vị", "", "", *(w.unit_code for w in units)]]
     actual = INPUT_FIELDS.index("actual")
     rows = []
     for i, ind in enumerate(catalog):
         ward_values = values[: len(units), i, actual] if ind.ward_entered else [None] * len(units)
         rows.append([ind.code, ind.name, ind.unit, city[ind.code][actual], *ward_values])
-    return rows
+    return _Table(f"SỐ LIỆU THỰC HIỆN KỲ BÁO CÁO THEO ĐƠN VỊ — {title}", header, rows,
+                  {1: 14, 2: 46, 3: 11, 4: 16}, "E4")
 
 
 def ranked_indicators(catalog: Catalog) -> list[Indicator]:
@@ -627,13 +635,11 @@ def _ranks(scores: list[float | None], best_high: bool) -> list[int | None]:
     return [first[s] if s is not None else None for s in scores]
 
 
-def _ranking_sheet(sheet, catalog: Catalog, used: list[WardFile], values: np.ndarray, title: str) -> list:
-    """Lay out the ranking of units on the ranked indicators; return its body rows."""
-    _title(sheet, f"XẾP HẠNG CÁC ĐƠN VỊ THEO CHỈ TIÊU — {title}")
+def _ranking_table(catalog: Catalog, used: list[WardFile], values: np.ndarray, title: str) -> _Table:
+    """Return the ranking of units on each ranked indicator: by % of plan, or by the figure when no plan is given."""
     indicators = ranked_indicators(catalog)
     index = {ind.code: i for i, ind in enumerate(catalog)}
-    top = ["Mã đơn vị", "Tên đơn vị"]
-    sub = ["", ""]
+    top, sub = ["Mã đơn vị", "Tên đơn vị"], ["", ""]
     columns: list[list] = []
     for ind in indicators:
         i = index[ind.code]
@@ -641,22 +647,16 @@ def _ranking_sheet(sheet, catalog: Catalog, used: list[WardFile], values: np.nda
         pct = [_rounded(pct_of_plan(ind, _value(p), _value(l), _value(a))[0]) for p, l, a in zip(plan, last_year, actual)]
         if any(p is not None for p in pct):
             scores, best_high, what = pct, ind.direction != "lower", "% KH"
-        else:  # no plans given: rank on the figure itself
+        else:
             scores, best_high, what = [_value(a) for a in actual], ind.direction == "higher", "Thực hiện"
-        ranks = _ranks(scores, best_high)
-        columns += [[_value(a) for a in actual], pct, ranks]
+        columns += [[_value(a) for a in actual], pct, _ranks(scores, best_high)]
         top += [f"{ind.name} ({ind.unit})", "", ""]
         sub += ["Thực hiện", "% KH", f"Hạng (theo {what})"]
-    _header(sheet, 2, top, {1: 16, 2: 30})
-    _header(sheet, 3, sub)
-    for k in range(len(indicators)):
-        start = 3 + 3 * k
-        sheet.merge_cells(start_row=2, start_column=start, end_row=2, end_column=start + 2)
-    sheet.freeze_panes = "C4"
+    rows = [[w.unit_code, w.unit_name, *(column[r] for column in columns)] for r, w in enumerate(used)]
     if not indicators:
-        sheet["A4"] = "Danh mục chưa đánh dấu chỉ tiêu nào để xếp hạng (cột «Nêu phường dẫn đầu»)."
-        return []
-    return [[w.unit_code, w.unit_name, *(column[r] for column in columns)] for r, w in enumerate(used)]
+        rows = [["", "Danh mục chưa đánh dấu chỉ tiêu nào để xếp hạng (cột «Nêu phường dẫn đầu»)."]]
+    return _Table(f"XẾP HẠNG CÁC ĐƠN VỊ THEO CHỈ TIÊU — {title}", [top, sub], rows,
+                  {1: 16, 2: 30, **{c: 14 for c in range(3, 3 + len(columns))}}, "C4")
 
 
 def _rounded(value) -> float | None:
@@ -670,49 +670,48 @@ def _value(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _register_sheet(sheet, register: list[RegisterEntry], title: str) -> list:
-    _title(sheet, f"TÌNH HÌNH NỘP BÁO CÁO — {title}")
-    _header(sheet, 2, list(REGISTER_COLUMNS), {2: 16, 3: 28, 5: 30, 6: 19, 7: 20, 8: 12, 10: 15, 13: 10, 14: 50})
-    sheet.freeze_panes = "D3"
-    return [
+def _register_table(register: list[RegisterEntry], title: str) -> _Table:
+    rows = [
         [n, e.unit_code, e.unit_name, YES if e.sent else NO, e.file,
          e.modified.strftime("%d/%m/%Y %H:%M:%S") if e.modified else None, e.sha256, e.period, e.year, e.version,
          e.errors if e.sent else None, e.warnings if e.sent else None, YES if e.included else NO, e.reason]
         for n, e in enumerate(register, start=1)
     ]
+    return _Table(f"TÌNH HÌNH NỘP BÁO CÁO — {title}", [list(REGISTER_COLUMNS)], rows,
+                  {2: 16, 3: 28, 5: 30, 6: 19, 7: 20, 8: 12, 10: 15, 13: 10, 14: 50}, "D3")
 
 
-def _findings_sheet(sheet, findings: list[Finding], title: str) -> list:
-    _title(sheet, title)
-    _header(sheet, 2, list(FINDINGS_COLUMNS), {2: 10, 3: 28, 4: 14, 5: 7, 6: 14, 7: 90, 8: 20})
-    sheet.freeze_panes = "A3"
+def _findings_table(findings: list[Finding], title: str) -> _Table:
     rows = [[n, SEVERITY_TEXT.get(f.severity, f.severity), f.file, f.sheet, f.cell, f.indicator, f.message, f.code]
             for n, f in enumerate(findings, start=1)]
-    return rows or [[None, None, None, None, None, None, "Không phát hiện lỗi hay cảnh báo nào.", None]]
+    rows = rows or [[None, None, None, None, None, None, "Không phát hiện lỗi hay cảnh báo nào.", None]]
+    return _Table(title, [list(FINDINGS_COLUMNS)], rows, {2: 10, 3: 28, 4: 14, 5: 7, 6: 14, 7: 90, 8: 20}, "A3")
 
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _cell_xml(reference: str, value) -> str:
+def _cell_xml(reference: str, value, style: str = "") -> str:
     if value is None or value == "":
-        return ""
+        return f'<c r="{reference}"{style}/>' if style else ""
     if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
         value = float(value)
         if not math.isfinite(value):
             return ""
-        return f'<c r="{reference}"><v>{int(value) if value.is_integer() and abs(value) < 1e15 else repr(value)}</v></c>'
+        number = int(value) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return f'<c r="{reference}"{style}><v>{number}</v></c>'
     text = escape(_ILLEGAL.sub("", str(value))[:32_767])
-    return f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f'<c r="{reference}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _rows_xml(rows: list[list], first: int) -> tuple[bytes, int, int]:
-    """Return sheet XML rows for `rows` starting at row number `first`, the last row and the widest row."""
+def _rows_xml(rows: list[list], first: int, styled: int, style: int) -> tuple[bytes, int, int]:
+    """Return sheet XML for `rows` from row number `first` (the first `styled` rows in `style`), the last row and width."""
     width = max((len(r) for r in rows), default=0)
     letters = [column_letter(c) for c in range(width)]
     parts = []
     for number, row in enumerate(rows, start=first):
-        cells = "".join(_cell_xml(f"{letters[c]}{number}", v) for c, v in enumerate(row))
+        attribute = f' s="{style}"' if number - first < styled else ""
+        cells = "".join(_cell_xml(f"{letters[c]}{number}", v, attribute) for c, v in enumerate(row))
         parts.append(f'<row r="{number}">{cells}</row>')
     return "".join(parts).encode("utf-8"), first + len(rows) - 1, width
 
@@ -720,9 +719,9 @@ def _rows_xml(rows: list[list], first: int) -> tuple[bytes, int, int]:
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 
 
-def _with_rows(xml: bytes, rows: list[list], first: int) -> bytes:
+def _with_rows(xml: bytes, rows: list[list], first: int, styled: int, style: int) -> bytes:
     """Return sheet XML `xml` with `rows` appended at the end of its sheetData."""
-    body, last, width = _rows_xml(rows, first)
+    body, last, width = _rows_xml(rows, first, styled, style)
     if b"</sheetData>" in xml:
         xml = xml.replace(b"</sheetData>", body + b"</sheetData>", 1)
     else:
@@ -742,8 +741,8 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _save(book, bodies: dict[str, tuple[list, int]], path: Path) -> None:
-    """Save `book` to `path`, adding `bodies` (sheet title -> (rows, first row)) as sheet XML."""
+def _save(book, bodies: dict[str, tuple[list, int, int]], path: Path) -> None:
+    """Save `book` to `path`, adding `bodies` (sheet title -> (rows, header rows, header style)) from row 2."""
     buffer = io.BytesIO()
     book.save(buffer)
     parts = {book[title].path.lstrip("/"): body for title, body in bodies.items()}
@@ -751,8 +750,8 @@ def _save(book, bodies: dict[str, tuple[list, int]], path: Path) -> None:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename in parts:
-                rows, first = parts[info.filename]
-                data = _with_rows(data, rows, first)
+                rows, styled, style = parts[info.filename]
+                data = _with_rows(data, rows, 2, styled, style)
             target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
 
@@ -816,17 +815,14 @@ def merge(
     write_figures(book, _figure_values(city, base_sub), base_sub.narratives if base_sub else None)
     _set_info(book, INFO_LABELS["status"], _status(base_sub, used))
     title = f"{name} — {period_text(period, year)}"
+    tables = {
+        MATRIX_SHEET: _matrix_table(catalog, city, used, values, title),
+        RANKING_SHEET: _ranking_table(catalog, used, values, title),
+        REGISTER_SHEET: _register_table(register, title),
+        FINDINGS_SHEET: _findings_table(findings, f"KẾT QUẢ KIỂM TRA — TỔNG HỢP {format_number(len(paths))} TỆP"),
+    }
     place = book.sheetnames.index(CATALOG_SHEET)
-    bodies = {}
-    for sheet_title, first, lay_out in (
-        (MATRIX_SHEET, 4, lambda s: _matrix_sheet(s, catalog, city, used, values, title)),
-        (RANKING_SHEET, 4, lambda s: _ranking_sheet(s, catalog, used, values, title)),
-        (REGISTER_SHEET, 3, lambda s: _register_sheet(s, register, title)),
-        (FINDINGS_SHEET, 3, lambda s: _findings_sheet(s, findings, f"KẾT QUẢ KIỂM TRA — TỔNG HỢP {format_number(len(paths))} TỆP")),
-    ):
-        sheet = book.create_sheet(sheet_title, index=place)
-        place += 1
-        bodies[sheet_title] = (lay_out(sheet), first)
+    bodies = {name: _add_table(book, name, table, place + n) for n, (name, table) in enumerate(tables.items())}
     with atomic_output(output, force=force) as temporary:
         _save(book, bodies, temporary)
     submission = parse_grid(read_grid(output, sheets=NEEDED_SHEETS))

@@ -1,0 +1,238 @@
+"""Time `xltools merge` against what a user would otherwise write, and against the floor.
+
+    python benchmarks/bench_merge.py                 # 1.000 wards
+    python benchmarks/bench_merge.py --wards 10599   # every commune of Vietnam (2024)
+
+Generates N ward workbooks once (cached under the temp directory, keyed by N and the catalog
+version), then times, each in a fresh process so that memory is measured per method:
+
+  (a) xltools merge (all cores, or --jobs);
+  (b) the naive loop: `pandas.read_excel(engine="openpyxl")` per file, summing the data sheet;
+  (c) the floor: a bare python-calamine loop reading only each file's data sheet.
+
+It prints seconds, b/a (how many times faster merge is than the naive loop), a/c (how close
+merge comes to the floor) and each method's peak memory (its own process and its children).
+Targets: b/a >= 8, a/c <= 1,5; 10.599 wards in under 30 s on 2 cores and under 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+PLACEHOLDER = b"XXXXXX"
+TEMPLATE_CODE = "WXXXXXX"
+TEMPLATE_NAME = "Phường số XXXXXX"
+PATTERNS = 16  # distinct sets of figures; ward k gets pattern k % PATTERNS
+
+
+def ward_figures(catalog, rng: random.Random) -> dict[str, dict[str, float]]:
+    """Return plausible figures for one ward: parts add up to totals, rates come from their parts."""
+    out: dict[str, dict[str, float]] = {}
+
+    def figures(ind):
+        if ind.code in out:
+            return out[ind.code]
+        children = catalog.children(ind.code)
+        if ind.rule == "ratio":
+            top, bottom = figures(catalog[ind.numerator]), figures(catalog[ind.denominator])
+            scale = 100 if ind.is_rate or "%" in ind.unit else 1
+            values = {f: round(top[f] / bottom[f] * scale, ind.decimals) if top.get(f) and bottom.get(f) else None
+                      for f in ("plan", "last_year", "actual", "next_plan")}
+            if ind.direction == "reduce_by":
+                values["plan"] = values["next_plan"] = 0.5
+        elif children and ind.rule == "sum":
+            parts = [figures(child) for child in children]
+            values = {f: round(sum(p[f] for p in parts), ind.decimals) for f in ("plan", "last_year", "actual", "next_plan")}
+        else:
+            high = ind.max if ind.max is not None else 1000.0
+            low = ind.min if ind.min is not None else 0.0
+            actual = rng.uniform(low + (high - low) * 0.2, low + (high - low) * 0.6)
+            values = {
+                "actual": actual,
+                "plan": actual * rng.uniform(0.95, 1.05),
+                "last_year": actual * rng.uniform(0.95, 1.05),
+                "next_plan": actual * rng.uniform(1.0, 1.1),
+            }
+            values = {f: round(min(v, high), ind.decimals) for f, v in values.items()}
+        out[ind.code] = values
+        return values
+
+    for ind in catalog:
+        if ind.ward_entered:
+            figures(ind)
+    return out
+
+
+def make_wards(folder: Path, count: int, catalog, year: int = 2024) -> list[Path]:
+    """Write `count` ward workbooks into `folder` (reused when already there); return their paths.
+
+    A few template workbooks are written with openpyxl; each ward is a copy of one with its
+    unit code and name replaced in the sheet XML, so thousands take seconds.
+    """
+    from xltools.writer import build_workbook, save_workbook, write_figures
+
+    paths = [folder / f"w{k:06d}.xlsx" for k in range(count)]
+    if all(p.exists() for p in paths):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(2024)
+    templates = []
+    for n in range(PATTERNS):
+        book = build_workbook(catalog, unit_code=TEMPLATE_CODE, unit_name=TEMPLATE_NAME, year=year, period="Năm")
+        write_figures(book, ward_figures(catalog, rng))
+        path = folder / f".template-{n}.xlsx"
+        save_workbook(book, path, force=True)
+        with zipfile.ZipFile(path) as archive:
+            templates.append([(info, archive.read(info.filename)) for info in archive.infolist()])
+        path.unlink()
+    for k, path in enumerate(paths):
+        number = f"{k:06d}".encode()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for info, data in templates[k % PATTERNS]:
+                if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml":
+                    data = data.replace(PLACEHOLDER, number)  # the unit code and name, however they were written
+                archive.writestr(info.filename, data)
+    return paths
+
+
+def peak_mib() -> float:
+    """Return the peak resident memory of this process and of its largest child, in MiB (Linux: KiB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024
+
+
+# ------------------------------------------------------------------------------------- the three methods
+
+
+def run_merge(folder: Path, jobs: int | None, catalog_path: str | None) -> dict:
+    from xltools.catalog import load_catalog
+    from xltools.merge import merge
+
+    catalog = load_catalog(catalog_path)
+    output = Path(tempfile.mkdtemp(prefix="xltools-bench-")) / "tong-hop.xlsx"
+    start = time.perf_counter()
+    result = merge([folder], output, catalog=catalog, jobs=jobs, progress=False)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "included": result.included, "findings": len(result.findings),
+            "output_mib": output.stat().st_size / 2**20}
+
+
+def run_naive(paths: list[Path]) -> dict:
+    import pandas as pd
+
+    start = time.perf_counter()
+    total = None
+    for path in paths:
+        frame = pd.read_excel(path, sheet_name="Số liệu", header=3, engine="openpyxl")
+        frame = frame[frame["Mã"].notna()].set_index("Mã")
+        numbers = frame[["Kế hoạch năm", "Thực hiện cùng kỳ năm trước", "Thực hiện kỳ báo cáo", "Kế hoạch năm sau"]]
+        numbers = numbers.apply(pd.to_numeric, errors="coerce")
+        total = numbers if total is None else total.add(numbers, fill_value=0)
+    return {"seconds": time.perf_counter() - start, "files": len(paths)}
+
+
+def run_floor(paths: list[Path]) -> dict:
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    cells = 0
+    for path in paths:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Số liệu").to_python()
+        cells += sum(len(row) for row in rows)
+    return {"seconds": time.perf_counter() - start, "cells": cells}
+
+
+def child(args) -> None:
+    """Run one method in this (fresh) process and print its figures as JSON."""
+    folder = Path(args.folder)
+    paths = sorted(folder.glob("w*.xlsx"))
+    if args.method == "merge":
+        out = run_merge(folder, args.jobs, args.catalog)
+    elif args.method == "naive":
+        out = run_naive(paths[: args.naive_sample or None])
+    else:
+        out = run_floor(paths)
+    out["peak_mib"] = peak_mib()
+    print(json.dumps(out))
+
+
+def measure(method: str, args, folder: Path) -> dict:
+    command = [sys.executable, __file__, "--child", method, "--folder", str(folder), "--wards", str(args.wards),
+               "--naive-sample", str(args.naive_sample)]
+    if args.jobs:
+        command += ["--jobs", str(args.jobs)]
+    if args.catalog:
+        command += ["--catalog", args.catalog]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        cpu = re.search(r"model name\s*:\s*(.+)", text).group(1).strip()
+    except (OSError, AttributeError):
+        pass
+    memory = ""
+    try:
+        kib = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        memory = f", {kib / 2**20:.0f} GiB RAM"
+    except (OSError, AttributeError):
+        pass
+    return f"{os.cpu_count()} CPU ({cpu}){memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wards", type=int, default=1000, help="number of ward workbooks (default 1000)")
+    parser.add_argument("--jobs", type=int, help="worker processes for merge (default: all cores)")
+    parser.add_argument("--catalog", help="catalog workbook (default: the bundled catalog)")
+    parser.add_argument("--naive-sample", type=int, default=0,
+                        help="time the naive loop on only this many files and scale up (0: all files)")
+    parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "xltools-bench"),
+                        help="where the generated wards are kept between runs")
+    parser.add_argument("--child", choices=["merge", "naive", "floor"], dest="method", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.method:
+        return child(args)
+
+    from xltools.catalog import load_catalog
+
+    catalog = load_catalog(args.catalog)
+    folder = Path(args.cache) / f"{catalog.version}-{args.wards}"
+    start = time.perf_counter()
+    paths = make_wards(folder, args.wards, catalog)
+    print(f"{len(paths)} ward workbooks ({len(catalog)} indicators) in {folder} "
+          f"[{time.perf_counter() - start:.1f} s to generate or find]")
+    print(f"machine: {machine()}")
+    a = measure("merge", args, folder)
+    c = measure("floor", args, folder)
+    b = measure("naive", args, folder)
+    sampled = args.naive_sample and args.naive_sample < len(paths)
+    b_seconds = b["seconds"] * len(paths) / b["files"] if sampled else b["seconds"]
+    note = f" (timed on {b['files']} files, scaled to {len(paths)})" if sampled else ""
+    print(f"(a) xltools merge, jobs={args.jobs or os.cpu_count()}: {a['seconds']:8.2f} s  peak {a['peak_mib']:7.0f} MiB"
+          f"  ({a['included']} included, {a['findings']} findings, output {a['output_mib']:.1f} MiB)")
+    print(f"(b) pandas.read_excel loop:   {b_seconds:8.2f} s  peak {b['peak_mib']:7.0f} MiB{note}")
+    print(f"(c) bare calamine loop:       {c['seconds']:8.2f} s  peak {c['peak_mib']:7.0f} MiB")
+    print(f"b/a = {b_seconds / a['seconds']:.1f}x faster than the naive loop (target >= 8)")
+    print(f"a/c = {a['seconds'] / c['seconds']:.2f} of the floor (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
