@@ -84,9 +84,10 @@ def pct_of_last_year(actual, last_year) -> tuple[float | None, str | None]:
 
 def _change(ind: Indicator, actual, last_year) -> tuple[float | None, str | None]:
     if ind.is_rate:
-        if _usable(actual) and _usable(last_year):
-            return actual - last_year, None
-        return None, "chưa đủ số cùng kỳ và số thực hiện"
+        if not (_usable(actual) and _usable(last_year)):
+            return None, "chưa đủ số cùng kỳ và số thực hiện"
+        value = actual - last_year
+        return (value, None) if math.isfinite(value) else (None, "số quá lớn")
     value, reason = pct_of_last_year(actual, last_year)
     return (value - 100, None) if value is not None else (None, reason)
 
@@ -98,9 +99,10 @@ def _status(ind: Indicator, plan, last_year, actual) -> str:
         return NO_PLAN
     digits = max(ind.decimals, 0)
     if ind.direction == "reduce_by":
-        if not _usable(last_year):
+        if not _usable(last_year) or not math.isfinite(last_year - actual):
             return NO_DATA
-        achieved, planned = round(last_year - actual, digits + 2), round(plan, digits + 2)
+        # The achieved reduction is a difference of two rounded figures: round it to their precision.
+        achieved, planned = round(last_year - actual, digits), round(plan, digits)
     elif ind.direction == "lower":
         # A ceiling ("dưới 7,5%") is met by staying at or under it; it is not "exceeded".
         return MET if round(actual, digits) <= round(plan, digits) else MISSED
@@ -148,6 +150,14 @@ class KeySummary:
     @property
     def reached(self) -> int:
         return len(self.exceeded) + len(self.met)
+
+    def names(self, group: str) -> list[str]:
+        """Return the names of the key targets in `group` (exceeded, met, missed or unknown), in key order."""
+        return [result.indicator.name for result in getattr(self, group)]
+
+    def groups(self) -> dict[str, list[str]]:
+        """Return group -> names of its key targets, for every group including empty ones."""
+        return {group: self.names(group) for group in ("exceeded", "met", "missed", "unknown")}
 
 
 def key_summary(results: list[Result]) -> KeySummary:

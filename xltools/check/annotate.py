@@ -1,0 +1,177 @@
+"""Write what a check found back into a copy of the workbook: coloured cells, notes and a `Kiểm tra` sheet.
+
+`cell_marks` decides which cell gets which colour and note; `annotate` applies the marks
+with openpyxl to a copy of a file, and the Excel buttons apply the same marks to an open
+book through xlwings.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import atomic_output
+from ..errors import BadArguments, UnreadableWorkbook
+from ..findings import Finding
+from ..layout import COMPUTED_FIELDS, FINDINGS_SHEET
+from ..numbers import format_number
+from .checker import CheckResult, check_file
+
+__all__ = ["Mark", "cell_marks", "annotate", "ERROR_COLOUR", "WARNING_COLOUR", "FINDINGS_COLUMNS", "SEVERITY_TEXT"]
+
+ERROR_COLOUR = "FFC7CE"
+WARNING_COLOUR = "FFEB9C"
+HEADER_COLOUR = "BDD7EE"
+SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
+FINDINGS_COLUMNS = ("STT", "Mức độ", "Tệp", "Trang tính", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã quy tắc")
+FINDINGS_HEADER_ROW = 3
+NOTE_AUTHOR = "xltools"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One flagged cell: its fill colour (hex RGB, red for errors, yellow for warnings) and its note."""
+
+    sheet: str
+    cell: str
+    colour: str
+    note: str
+    severity: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def cell_marks(result: CheckResult | list[Finding]) -> list[Mark]:
+    """Return one Mark per flagged cell of `result`, in the order the cells are first named.
+
+    A cell named by several findings is red when any of them is an error, and its note lists
+    every message. Findings without a sheet and cell (an unreadable file) mark nothing.
+    """
+    findings = result.findings if isinstance(result, CheckResult) else result
+    grouped: dict[tuple[str, str], list[Finding]] = {}
+    for item in findings:
+        if item.sheet and item.cell:
+            grouped.setdefault((item.sheet, item.cell), []).append(item)
+    marks = []
+    for (sheet, cell), items in grouped.items():
+        error = any(i.is_error for i in items)
+        note = "\n".join(f"{SEVERITY_TEXT.get(i.severity, i.severity)}: {i.message}" for i in items)
+        marks.append(Mark(sheet, cell, ERROR_COLOUR if error else WARNING_COLOUR, note, "error" if error else "warning"))
+    return marks
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
+def annotate(path, output, result: CheckResult | None = None, force: bool = False) -> Path:
+    """Write to `output` a copy of the workbook at `path` with the check's marks; return `output`.
+
+    The copy keeps the workbook's formulas and styles. Empty `%` cells get the computed value
+    (cells still holding the template's formula keep it, typed values are kept so the mark
+    shows what was typed); flagged cells are filled and get a note; the `Kiểm tra` sheet
+    lists every finding with a link to its cell. The input file is never modified.
+    """
+    from openpyxl import load_workbook
+
+    path, output = Path(path), Path(output)
+    if output.exists() and output.resolve() == path.resolve():
+        raise BadArguments(f"{output}: tệp đánh dấu phải khác tệp đầu vào; tệp đầu vào không bao giờ bị sửa.")
+    result = result or check_file(path)
+    if result.submission is None:
+        reasons = "; ".join(f.message for f in result.findings)
+        raise UnreadableWorkbook(f"{path.name}: không ghi được bản đánh dấu. {reasons}")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise BadArguments(f"{path.name}: chỉ ghi được bản đánh dấu cho tệp .xlsx hoặc .xlsm; "
+                           "đề nghị mở tệp bằng Excel và lưu lại dạng .xlsx.")
+    try:
+        book = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+    except Exception as exc:
+        raise UnreadableWorkbook(f"{path.name}: không mở được tệp để ghi bản đánh dấu ({type(exc).__name__}).") from None
+    sheets = {_key(name): book[name] for name in book.sheetnames}
+    _fill_percentages(sheets.get(_key(result.submission.data_sheet)), result)
+    for mark in cell_marks(result):
+        sheet = sheets.get(_key(mark.sheet))
+        if sheet is not None:
+            _apply(sheet[mark.cell], mark)
+    _findings_sheet(book, result)
+    with atomic_output(output, force=force) as temporary:
+        book.save(temporary)
+    return output
+
+
+def _fill_percentages(sheet, result: CheckResult) -> None:
+    """Put the computed % into every % cell that is empty; formulas and typed values stay as they are."""
+    if sheet is None:
+        return
+    for res in result.results:
+        figure = res.figure
+        if figure is None:
+            continue
+        for name in COMPUTED_FIELDS:
+            value = getattr(res, name)
+            if value is None or name not in figure.cells:
+                continue
+            cell = sheet[figure.cells[name]]
+            if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
+                cell.value = round(value, 6)
+                cell.number_format = "#,##0.00"
+
+
+def _apply(cell, mark: Mark) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    cell.fill = PatternFill("solid", fgColor=mark.colour)
+    text = mark.note if cell.comment is None else f"{cell.comment.text}\n\n{mark.note}"
+    cell.comment = Comment(text, NOTE_AUTHOR, width=420, height=min(60 + 18 * text.count("\n") + len(text) // 3, 600))
+
+
+def _findings_sheet(book, result: CheckResult) -> None:
+    """(Re)create the `Kiểm tra` sheet: title, summary, header, then one row per finding linking to its cell."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    for name in list(book.sheetnames):
+        if _key(name) == _key(FINDINGS_SHEET):
+            del book[name]
+    sheet = book.create_sheet(FINDINGS_SHEET)
+    sheet["A1"] = f"KẾT QUẢ KIỂM TRA — {result.path.name}"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = summary_text(result.errors, result.warnings)
+    for column, title in enumerate(FINDINGS_COLUMNS, start=1):
+        cell = sheet.cell(FINDINGS_HEADER_ROW, column, title)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=HEADER_COLOUR)
+    for letter, width in zip("ABCDEFGH", (5, 10, 24, 12, 7, 14, 90, 24)):
+        sheet.column_dimensions[letter].width = width
+    names = {_key(name): name for name in book.sheetnames}
+    for number, item in enumerate(result.findings, start=1):
+        row = FINDINGS_HEADER_ROW + number
+        values = (number, SEVERITY_TEXT.get(item.severity, item.severity), item.file, item.sheet, item.cell,
+                  item.indicator, item.message, item.code)
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row, column, value)
+        sheet.cell(row, 2).fill = PatternFill("solid", fgColor=ERROR_COLOUR if item.is_error else WARNING_COLOUR)
+        sheet.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
+        target = names.get(_key(item.sheet)) if item.sheet else None
+        if target and item.cell:
+            link = sheet.cell(row, 5)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{target}'!{item.cell}", display=item.cell)
+            link.style = "Hyperlink"
+    if not result.findings:
+        sheet.cell(FINDINGS_HEADER_ROW + 1, 7, "Không phát hiện lỗi hay cảnh báo nào.")
+    sheet.freeze_panes = f"A{FINDINGS_HEADER_ROW + 1}"
+    book.active = book.sheetnames.index(FINDINGS_SHEET)
+    for other in book.worksheets:
+        other.sheet_view.tabSelected = other.title == FINDINGS_SHEET
+
+
+def summary_text(errors: int, warnings: int) -> str:
+    """Return the one-line outcome of a check, in Vietnamese."""
+    if not errors and not warnings:
+        return "Không có lỗi, không có cảnh báo."
+    return f"Có {format_number(errors)} lỗi, {format_number(warnings)} cảnh báo. Ô tô đỏ là lỗi, ô tô vàng là cảnh báo; xem ghi chú trong từng ô."

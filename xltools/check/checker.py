@@ -1,0 +1,143 @@
+"""Run the rules: over a Submission, or over a workbook file that may not even open."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..catalog import CATALOG_SHEET, Catalog, catalog_from_rows, default_catalog
+from ..errors import UnreadableWorkbook, XltoolsError
+from ..evaluate import Result, evaluate
+from ..findings import Finding, finding
+from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
+from ..layout import DATA_SHEET, INFO_SHEET
+from ..parse import Submission, parse_grid
+from .rules import RULES, Context
+
+__all__ = ["CheckResult", "check_submission", "check_grid", "check_file", "findings_to_json"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CheckResult:
+    """The outcome of checking one file: its Submission (None when unreadable) and every finding."""
+
+    path: Path
+    submission: Submission | None
+    findings: list[Finding]
+    catalog: Catalog | None = None
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+    @property
+    def ok(self) -> bool:
+        """Return True when there is no error (warnings allowed)."""
+        return self.errors == 0
+
+    @property
+    def readable(self) -> bool:
+        return self.submission is not None
+
+
+def check_submission(sub: Submission, catalog: Catalog) -> list[Finding]:
+    """Return every finding on `sub` judged by `catalog`: parse problems first, then each rule's, by place."""
+    ctx = Context.of(sub, catalog)
+    found = list(sub.problems)
+    for rule in RULES:
+        found.extend(rule.check(ctx))
+    return sort_findings(found, sub.data_sheet)
+
+
+def sort_findings(findings: list[Finding], data_sheet: str = DATA_SHEET) -> list[Finding]:
+    """Return `findings` in reading order: `Thông tin`, then the data sheet row by row, then the rest."""
+    sheets = {INFO_SHEET: 0, data_sheet: 1}
+
+    def key(item: tuple[int, Finding]):
+        number, f = item
+        row, column = _row_column(f.cell)
+        return (sheets.get(f.sheet or "", 2 if f.sheet else -1), row, number)
+
+    return [f for _, f in sorted(enumerate(findings), key=key)]
+
+
+def _row_column(cell: str | None) -> tuple[int, str]:
+    if not cell:
+        return 0, ""
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters):]
+    return (int(digits) if digits else 0), letters
+
+
+def check_grid(grid: Grid, catalog: Catalog | None = None) -> tuple[Submission, list[Finding]]:
+    """Return the Submission in `grid` and its findings, including how its own catalog copy differs."""
+    catalog = catalog or default_catalog()
+    sub = parse_grid(grid)
+    findings = check_submission(sub, catalog)
+    if sub.version.strip() != catalog.version:
+        findings.extend(_catalog_changes(grid, sub, catalog))
+    return sub, findings
+
+
+def check_file(path, catalog: Catalog | None = None, limits: Limits | None = None) -> CheckResult:
+    """Return the CheckResult of the workbook at `path`; a file that cannot be read gives one error finding.
+
+    The workbook is judged by `catalog`, else by the default catalog. Its hidden copy of the
+    catalog (`Danh mục`) is not used for judging: it only explains a version mismatch.
+    """
+    path = Path(path)
+    catalog = catalog or default_catalog()
+    try:
+        grid = read_grid(path, limits=limits or DEFAULT_LIMITS)
+        sub, findings = check_grid(grid, catalog)
+    except XltoolsError as exc:
+        return CheckResult(path, None, [_unreadable(path, str(exc))], catalog)
+    except Exception as exc:  # a strange file must not stop a batch of checks; the finding says what happened
+        log.exception("checking %s failed", path)
+        return CheckResult(path, None, [_unreadable(
+            path, f"lỗi khi xử lý tệp ({type(exc).__name__}: {exc}). Đề nghị báo bộ phận kỹ thuật kèm tệp này.")],
+            catalog)
+    return CheckResult(path, sub, findings, catalog, evaluate(sub, catalog))
+
+
+def _unreadable(path: Path, reason: str) -> Finding:
+    prefix = f"{path.name}: "
+    return finding("unreadable", file=path.name, reason=reason[len(prefix):] if reason.startswith(prefix) else reason)
+
+
+def _catalog_changes(grid: Grid, sub: Submission, catalog: Catalog) -> list[Finding]:
+    """Return a finding listing how the workbook's hidden catalog copy differs from `catalog`, if readable."""
+    rows = grid.sheet(CATALOG_SHEET)
+    if not rows:
+        return []
+    try:
+        copy = catalog_from_rows(rows, source=CATALOG_SHEET)
+    except XltoolsError:
+        return []
+    added = [ind.code for ind in catalog if ind.code not in copy.by_code]
+    removed = [ind.code for ind in copy if ind.code not in catalog.by_code]
+    changed = [ind.code for ind in catalog if ind.code in copy.by_code and copy[ind.code] != ind]
+    parts = [f"{label} {_codes(codes)}" for label, codes in
+             (("thiếu chỉ tiêu", added), ("thừa chỉ tiêu", removed), ("khác định nghĩa chỉ tiêu", changed)) if codes]
+    if not parts:
+        return []
+    return [finding("catalog-changes", file=sub.file, sheet=grid.sheet_name(CATALOG_SHEET), catalog_sheet=CATALOG_SHEET,
+                    found=copy.version, expected=catalog.version, changes="; ".join(parts))]
+
+
+def _codes(codes: list[str], limit: int = 10) -> str:
+    shown = ", ".join(codes[:limit])
+    return shown + (f" và {len(codes) - limit} chỉ tiêu khác" if len(codes) > limit else "")
+
+
+def findings_to_json(findings: list[Finding]) -> list[dict]:
+    """Return `findings` as the JSON list of DESIGN.md: severity, code, message, file, sheet, cell, indicator."""
+    return [f.as_dict() for f in findings]

@@ -1,0 +1,351 @@
+"""The check rules: each a small object whose `check(context)` yields Findings.
+
+A rule looks at one kind of mistake and says where it is. Messages come from
+`templates/messages.csv` under the rule's code, so the office can reword them.
+Rules never raise on bad data: a value they cannot judge is left to the rule that
+reports why it is unusable (parse reports text in number cells, Excel errors).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..catalog import Catalog, Indicator
+from ..evaluate import Result, evaluate
+from ..findings import Finding, finding
+from ..layout import DATA_COLUMNS, INFO_SHEET, INPUT_FIELDS, LEVELS, PERIODS, UNIT_CODE_PATTERN
+from ..numbers import format_number, format_percent
+from ..parse import Figure, Submission
+
+__all__ = ["Context", "Rule", "RULES"]
+
+
+@dataclass
+class Context:
+    """What the rules look at: one Submission, the catalog it is judged by, and its evaluation."""
+
+    sub: Submission
+    catalog: Catalog
+    results: dict[str, Result] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, sub: Submission, catalog: Catalog) -> Context:
+        return cls(sub, catalog, {r.code: r for r in evaluate(sub, catalog)})
+
+    @property
+    def is_city(self) -> bool:
+        return self.sub.level == LEVELS[1]
+
+    @property
+    def has_info(self) -> bool:
+        """Return True when the workbook has its `Thông tin` sheet (parse reports a missing one)."""
+        return not any(p.code == "missing-sheet" and p.sheet == INFO_SHEET for p in self.sub.problems)
+
+    def rows(self) -> Iterator[tuple[Indicator, Figure]]:
+        """Yield each catalog indicator that has a row in the workbook, with its figures."""
+        for ind in self.catalog:
+            figure = self.sub.figure(ind.code)
+            if figure is not None:
+                yield ind, figure
+
+    def values(self, fields=INPUT_FIELDS) -> Iterator[tuple[Indicator, Figure, str, float]]:
+        """Yield (indicator, figure, field, value) for every number typed in an input cell."""
+        for ind, figure in self.rows():
+            for name in fields:
+                value = figure.value(name)
+                if _usable(value) and name in figure.cells:
+                    yield ind, figure, name, value
+
+    def at(self, code: str, figure: Figure, column: str, **fields) -> Finding:
+        """Return the Finding `code` on the cell of `figure` in field `column` of the data sheet."""
+        return finding(code, file=self.sub.file, sheet=self.sub.data_sheet, cell=figure.cells.get(column),
+                       indicator=figure.code, column=DATA_COLUMNS.get(column, column), **fields)
+
+    def info(self, code: str, label: str, **fields) -> Finding:
+        """Return the Finding `code` on the value cell of `label` (a Submission field) in `Thông tin`."""
+        return finding(code, file=self.sub.file, sheet=INFO_SHEET, cell=self.sub.info_cells.get(label), **fields)
+
+
+def _usable(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _n(value: float, decimals: int | None = None) -> str:
+    return format_number(value, decimals)
+
+
+class Rule:
+    """A check: `code` names its message row; `check` yields its findings."""
+
+    code = ""
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class RequiredEmpty(Rule):
+    """A key target whose actual (thực hiện kỳ báo cáo) is left empty."""
+
+    code = "required-empty"
+
+    def check(self, ctx):
+        for ind, figure in ctx.rows():
+            if not ind.key or not (ind.ward_entered or ctx.is_city) or "actual" not in figure.cells:
+                continue
+            raw = figure.raw.get("actual")
+            # Text or an Excel error in the cell is reported by parse; only a truly empty cell is "empty".
+            if figure.actual is None and (raw is None or (isinstance(raw, str) and not raw.strip())):
+                yield ctx.at(self.code, figure, "actual", name=ind.name)
+
+
+def _negative(ind: Indicator, value: float) -> bool:
+    return value < 0 and ind.kind != "growth" and not (ind.min is not None and ind.min < 0)
+
+
+def _above_hundred(ind: Indicator, value: float) -> bool:
+    return ind.kind == "rate" and value > 100 and not (ind.max is not None and ind.max > 100)
+
+
+class Negative(Rule):
+    """A negative number where the indicator cannot be negative (anything but a growth rate)."""
+
+    code = "negative"
+
+    def check(self, ctx):
+        for ind, figure, name, value in ctx.values():
+            if _negative(ind, value):
+                yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, None if ind.decimals < 2 else ind.decimals))
+
+
+class RateRange(Rule):
+    """A rate in percent above 100 (below 0 is reported as negative)."""
+
+    code = "rate-range"
+
+    def check(self, ctx):
+        for ind, figure, name, value in ctx.values():
+            if _above_hundred(ind, value):
+                yield ctx.at(self.code, figure, name, name=ind.name, value=format_percent(value))
+
+
+class OutOfBounds(Rule):
+    """A value outside the catalog's `Giá trị nhỏ nhất` / `Giá trị lớn nhất`, not already reported above."""
+
+    code = "out-of-bounds"
+
+    def check(self, ctx):
+        for ind, figure, name, value in ctx.values():
+            if _negative(ind, value) or _above_hundred(ind, value):
+                continue
+            # The plan of a reduce-by target is a reduction in points, not a value of the indicator.
+            if name == "plan" and ind.direction == "reduce_by":
+                continue
+            low, high = ind.min, ind.max
+            if (low is not None and value < low) or (high is not None and value > high):
+                if low is not None and high is not None:
+                    bounds = f"từ {_n(low)} đến {_n(high)}"
+                elif low is not None:
+                    bounds = f"không nhỏ hơn {_n(low)}"
+                else:
+                    bounds = f"không lớn hơn {_n(high)}"
+                yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, max(ind.decimals, 2)),
+                             unit=ind.unit, bounds=bounds)
+
+
+def _half_unit(decimals: int) -> float:
+    return 0.5 * 10 ** -max(decimals, 0)
+
+
+class PartsSum(Rule):
+    """Parts (chỉ tiêu có `Mã chỉ tiêu tổng`) that do not add up to their total.
+
+    Each figure is typed rounded to its indicator's decimals, so the parts may miss the total
+    by half a unit of the last decimal for every number involved; only more is reported.
+    """
+
+    code = "parts-sum"
+
+    def check(self, ctx):
+        for ind, figure in ctx.rows():
+            children = [c for c in ctx.catalog.children(ind.code) if ctx.sub.figure(c.code) is not None]
+            if not children or len(children) != len(ctx.catalog.children(ind.code)):
+                continue
+            for name in INPUT_FIELDS:
+                total_value = figure.value(name)
+                parts = [ctx.sub.figure(c.code).value(name) for c in children]
+                if not _usable(total_value) or not all(_usable(p) for p in parts):
+                    continue
+                total = math.fsum(parts)
+                slack = _half_unit(ind.decimals) + sum(_half_unit(c.decimals) for c in children)
+                if abs(total - total_value) > slack + 1e-9 * max(1.0, abs(total_value)):
+                    decimals = max([ind.decimals, *(c.decimals for c in children)] + [0])
+                    yield ctx.at(self.code, figure, name, name=ind.name, value=_n(total_value, decimals),
+                                 parts=" + ".join(c.name for c in children), total=_n(total, decimals),
+                                 difference=_n(abs(total - total_value), decimals), unit=ind.unit)
+
+
+class NumeratorGtDenominator(Rule):
+    """A ratio's numerator larger than its denominator (hộ nghèo more than tổng số hộ)."""
+
+    code = "numerator-gt-denominator"
+
+    def check(self, ctx):
+        for ind in ctx.catalog:
+            if ind.rule != "ratio" or not (ind.numerator and ind.denominator):
+                continue
+            top, bottom = ctx.sub.figure(ind.numerator), ctx.sub.figure(ind.denominator)
+            if top is None or bottom is None:
+                continue
+            top_ind, bottom_ind = ctx.catalog[ind.numerator], ctx.catalog[ind.denominator]
+            for name in INPUT_FIELDS:
+                a, b = top.value(name), bottom.value(name)
+                if _usable(a) and _usable(b) and a > b:
+                    yield ctx.at(self.code, top, name, name=top_ind.name, value=_n(a, top_ind.decimals),
+                                 denominator=bottom_ind.name, denominator_value=_n(b, bottom_ind.decimals),
+                                 denominator_cell=bottom.cells.get(name, ""), rate=ind.name)
+
+
+def typed_decimals(value: float) -> int | None:
+    """Return how many decimals `value` was typed with (98.5 -> 1), or None for a full-precision value."""
+    text = repr(float(value))
+    if "e" in text or "n" in text:
+        return None
+    decimals = len(text.partition(".")[2].rstrip("0"))
+    return decimals if decimals <= 6 else None
+
+
+def typed_matches(typed: float, computed: float) -> bool:
+    """Return True when `typed` is `computed` rounded to the precision it was typed with.
+
+    A full-precision value (a formula's cached result) must match to float precision. A
+    value typed as a fraction in a cell formatted as percent (0,9728 shown as 97,28%) also
+    matches.
+    """
+    epsilon = 1e-9 * max(1.0, abs(computed))
+    decimals = typed_decimals(typed)
+    if decimals is None:
+        return abs(typed - computed) <= epsilon
+    if abs(typed - computed) <= _half_unit(decimals) + epsilon:
+        return True
+    return decimals >= 2 and abs(typed * 100 - computed) <= _half_unit(decimals - 2) + epsilon
+
+
+class TypedPercent(Rule):
+    """A `% so với kế hoạch` or `% so với cùng kỳ` that differs from the one computed from the figures.
+
+    The workbook's own formula caches exactly the computed value (or nothing, when the
+    workbook was never opened in Excel), so comparing the cell's value with the computed
+    one accepts every formula and every correctly typed value, without reading formulas.
+    """
+
+    def __init__(self, code: str, name: str):
+        self.code, self.field = code, name
+
+    def check(self, ctx):
+        for ind, figure in ctx.rows():
+            typed = figure.value(self.field)
+            if not _usable(typed) or self.field not in figure.cells:
+                continue
+            result = ctx.results[ind.code]
+            computed = getattr(result, self.field)
+            if computed is not None and typed_matches(typed, computed):
+                continue
+            decimals = typed_decimals(typed)
+            shown = format_percent(typed, 2 if decimals is None else decimals)
+            if computed is None:
+                expected = f"không tính được vì {result.reasons.get(self.field, 'thiếu số liệu')}"
+            else:
+                expected = f"{format_percent(computed, 2)} (= {self._formula(ind, figure)})"
+            yield ctx.at(self.code, figure, self.field, name=ind.name, typed=shown, expected=expected)
+
+    def _formula(self, ind: Indicator, figure: Figure) -> str:
+        d = ind.decimals
+        if self.field == "pct_last_year":
+            return f"{_n(figure.actual, d)} / {_n(figure.last_year, d)} × 100"
+        if ind.direction == "reduce_by":
+            return f"({_n(figure.last_year, d)} − {_n(figure.actual, d)}) / {_n(figure.plan, d)} × 100"
+        return f"{_n(figure.actual, d)} / {_n(figure.plan, d)} × 100"
+
+
+class YoyJump(Rule):
+    """A change on the same period beyond the indicator's `Ngưỡng biến động` (a warning: ask to confirm)."""
+
+    code = "yoy-jump"
+
+    def check(self, ctx):
+        for ind, figure in ctx.rows():
+            result = ctx.results[ind.code]
+            if ind.jump is None or result.change is None or abs(result.change) <= ind.jump + 1e-9:
+                continue
+            unit = " điểm phần trăm" if result.change_unit == "điểm" else "%"
+            yield ctx.at(self.code, figure, "actual", name=ind.name,
+                         direction="tăng" if result.change > 0 else "giảm",
+                         change=_n(abs(result.change), 1) + unit, jump=_n(ind.jump) + unit,
+                         last_year=_n(figure.last_year, ind.decimals), actual=_n(figure.actual, ind.decimals),
+                         unit=ind.unit)
+
+
+class VersionMismatch(Rule):
+    """A workbook made from another version of the catalog than the one it is checked against."""
+
+    code = "version-mismatch"
+
+    def check(self, ctx):
+        if ctx.has_info and ctx.sub.version.strip() != ctx.catalog.version:
+            yield ctx.info(self.code, "version", found=ctx.sub.version.strip() or "(không ghi)",
+                           expected=ctx.catalog.version)
+
+
+class UnitCode(Rule):
+    """A unit code (mã đơn vị) that is missing or not of the agreed form."""
+
+    code = "bad-unit-code"
+    pattern = re.compile(UNIT_CODE_PATTERN)
+
+    def check(self, ctx):
+        if not ctx.has_info:
+            return
+        code = ctx.sub.unit_code.strip()
+        if not code:
+            yield ctx.info(self.code, "unit_code", problem="để trống")
+        elif not self.pattern.match(code):
+            yield ctx.info(self.code, "unit_code", problem=f"«{code}» không đúng quy cách")
+
+
+class Period(Rule):
+    """A reporting period or year that is missing or not one of the agreed values."""
+
+    code = "bad-period"
+
+    def check(self, ctx):
+        if not ctx.has_info:
+            return
+        period = ctx.sub.period.strip()
+        if period not in PERIODS:
+            problem = "để trống" if not period else f"ghi «{period}», không phải kỳ báo cáo hợp lệ"
+            yield ctx.info(self.code, "period", problem=problem, allowed=", ".join(PERIODS))
+        year = ctx.sub.year
+        if year is None or not 2000 <= year <= 2100:
+            raw = ctx.sub.info_raw.get("year")
+            shown = "" if raw is None else (_n(raw) if _usable(raw) else str(raw).strip())
+            problem = "để trống" if not shown else f"ghi «{shown}», không phải một năm"
+            yield ctx.info("bad-year", "year", problem=problem)
+
+
+RULES: tuple[Rule, ...] = (
+    UnitCode(),
+    Period(),
+    VersionMismatch(),
+    RequiredEmpty(),
+    Negative(),
+    RateRange(),
+    OutOfBounds(),
+    PartsSum(),
+    NumeratorGtDenominator(),
+    TypedPercent("pct-plan-typed", "pct_plan"),
+    TypedPercent("pct-last-year-typed", "pct_last_year"),
+    YoyJump(),
+)
