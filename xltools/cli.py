@@ -84,6 +84,42 @@ def cmd_merge(args) -> int:
     return EXIT_OK if result.ok else EXIT_DATA_ERRORS
 
 
+def cmd_check(args) -> int:
+    import json
+
+    from .catalog import load_catalog
+    from .check import annotate, check_file, findings_table, findings_to_json
+    from .errors import BadArguments
+    from .merge import ward_files
+
+    catalog = load_catalog(args.catalog)
+    paths = ward_files(args.files)
+    if not paths:
+        raise BadArguments("không có tệp bảng tính (.xlsx, .xlsm, .xls, .ods) nào để kiểm tra.")
+    results = [check_file(path, catalog, limits_from(args)) for path in paths]
+    findings = [f for result in results for f in result.findings]
+    if args.json:
+        print(json.dumps(findings_to_json(findings), ensure_ascii=False, indent=2))
+    else:
+        print(findings_table(findings, checked=len(results)))
+    failed = False
+    if args.annotate:
+        folder = len(paths) > 1 or Path(args.annotate).is_dir()
+        for result in results:
+            if not result.readable:
+                continue
+            target = Path(args.annotate) / result.path.name if folder else Path(args.annotate)
+            try:
+                annotate(result.path, target, result, force=args.force)
+                print(f"Đã ghi bản đánh dấu {target}.", file=sys.stderr if args.json else sys.stdout)
+            except XltoolsError as exc:
+                print(f"Lỗi: {exc}", file=sys.stderr)
+                failed = True
+    if failed or not any(result.readable for result in results):
+        return EXIT_CANNOT_RUN
+    return EXIT_DATA_ERRORS if any(f.is_error for f in findings) else EXIT_OK
+
+
 def add_limit_options(parser: argparse.ArgumentParser) -> None:
     """Add the reading limits (see grid.Limits and the README) as options of a command that reads workbooks."""
     from .grid import DEFAULT_LIMITS as d
@@ -185,6 +221,26 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--force", action="store_true", help="ghi đè nếu tệp kết quả đã có")
     add_limit_options(merge)
     merge.set_defaults(run=cmd_merge)
+
+    check = commands.add_parser(
+        "check", help="kiểm tra biểu số liệu: ô trống, số sai, tỷ lệ % gõ tay sai, tổng không khớp...",
+        description="Kiểm tra từng tệp theo danh mục chỉ tiêu và in danh sách lỗi (phải sửa) và cảnh báo (cần xem "
+                    "lại), mỗi dòng chỉ rõ tệp, trang tính và ô. Mã thoát: 0 không có lỗi, 1 có lỗi, 2 không chạy "
+                    "được (mọi tệp đều không đọc được, tham số sai, không ghi được bản đánh dấu). Tệp không đọc "
+                    "được nằm cùng tệp đọc được thì tính là một lỗi. Tệp đầu vào chỉ được đọc, không bị sửa.",
+        epilog="Ví dụ: xltools check tran-phu.xlsx --annotate tran-phu-kiem-tra.xlsx; "
+               "xltools check bao-cao-phuong-xa/ --json > ket-qua.json",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa chúng")
+    check.add_argument("--json", action="store_true",
+                       help="in danh sách phát hiện dạng JSON (severity, code, message, file, sheet, cell, indicator)")
+    check.add_argument("--annotate", metavar="OUT",
+                       help="ghi bản sao có tô màu ô lỗi, ghi chú và trang «Kiểm tra»; một tệp: OUT là tệp .xlsx; "
+                            "nhiều tệp (hoặc OUT là thư mục có sẵn): OUT là thư mục, bản sao giữ tên tệp gốc")
+    check.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định dùng danh mục đi kèm")
+    check.add_argument("--force", action="store_true", help="ghi đè bản đánh dấu nếu đã có")
+    add_limit_options(check)
+    check.set_defaults(run=cmd_check)
     return parser
 
 
@@ -211,6 +267,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu; không có tệp kết quả dở dang nào được giữ lại.", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except Exception:  # a bug: the user gets a message and where the details are, never a traceback
+        print(f"Lỗi: xltools gặp lỗi ngoài dự kiến; chi tiết kỹ thuật đã ghi vào {_save_traceback()}. "
+              "Đề nghị gửi tệp này cùng tệp dữ liệu cho bộ phận kỹ thuật.", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+def _save_traceback() -> str:
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile("w", prefix="xltools-loi-", suffix=".txt", delete=False, encoding="utf-8") as out:
+        traceback.print_exc(file=out)
+        return out.name
 
 
 if __name__ == "__main__":

@@ -16,14 +16,13 @@ from ..errors import BadArguments, UnreadableWorkbook
 from ..findings import Finding
 from ..layout import COMPUTED_FIELDS, FINDINGS_SHEET
 from ..numbers import format_number
-from .checker import CheckResult, check_file
+from .checker import SEVERITY_TEXT, CheckResult, check_file
 
 __all__ = ["Mark", "cell_marks", "annotate", "ERROR_COLOUR", "WARNING_COLOUR", "FINDINGS_COLUMNS", "SEVERITY_TEXT"]
 
 ERROR_COLOUR = "FFC7CE"
 WARNING_COLOUR = "FFEB9C"
 HEADER_COLOUR = "BDD7EE"
-SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
 FINDINGS_COLUMNS = ("STT", "Mức độ", "Tệp", "Trang tính", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã quy tắc")
 FINDINGS_HEADER_ROW = 3
 NOTE_AUTHOR = "xltools"

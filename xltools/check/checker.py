@@ -12,10 +12,12 @@ from ..evaluate import Result, evaluate
 from ..findings import Finding, finding
 from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
 from ..layout import DATA_SHEET, INFO_SHEET
+from ..numbers import format_number
 from ..parse import Submission, parse_grid
 from .rules import RULES, Context
 
-__all__ = ["CheckResult", "check_submission", "check_grid", "check_file", "findings_to_json"]
+__all__ = ["CheckResult", "check_submission", "check_grid", "check_file", "findings_to_json", "findings_table",
+           "sort_findings"]
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,27 @@ def _catalog_changes(grid: Grid, sub: Submission, catalog: Catalog) -> list[Find
 def _codes(codes: list[str], limit: int = 10) -> str:
     shown = ", ".join(codes[:limit])
     return shown + (f" và {len(codes) - limit} chỉ tiêu khác" if len(codes) > limit else "")
+
+
+SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
+
+
+def findings_table(findings: list[Finding], checked: int = 1) -> str:
+    """Return `findings` as a plain-text table (tệp, ô, mức độ, nội dung) ending with a summary line."""
+    rows = [(f.file or "", "!".join(p for p in (f.sheet, f.cell) if p), SEVERITY_TEXT.get(f.severity, f.severity),
+             f.message) for f in findings]
+    lines = []
+    if rows:
+        head = ("Tệp", "Ô", "Mức độ", "Nội dung")
+        widths = [max(len(head[i]), *(len(r[i]) for r in rows)) for i in range(3)]
+        line = lambda r: "  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3]
+        lines = [line(head), "  ".join("-" * w for w in widths) + "  " + "-" * 8, *map(line, rows)]
+    errors = sum(1 for f in findings if f.is_error)
+    warnings = len(findings) - errors
+    files = f"Đã kiểm tra {format_number(checked)} tệp: "
+    lines.append(files + ("không có lỗi, không có cảnh báo." if not findings
+                          else f"{format_number(errors)} lỗi, {format_number(warnings)} cảnh báo."))
+    return "\n".join(lines)
 
 
 def findings_to_json(findings: list[Finding]) -> list[dict]:
