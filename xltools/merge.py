@@ -146,7 +146,8 @@ class MergeResult:
 
     @property
     def received(self) -> int:
-        return len({e.unit_code.upper() for e in self.register if e.sent and e.unit_code})
+        """Return how many of the expected units sent a file."""
+        return self.expected - len(self.missing)
 
     @property
     def included(self) -> int:
@@ -812,6 +813,9 @@ def merge(
     book = build_workbook(catalog, unit_code=code, unit_name=name, year=year or datetime.now().year, period=period,
                           city=True, info=base_sub.info if base_sub else None,
                           units=expected_units or [(w.unit_code, w.unit_name) for w in used])
+    for row in book[UNITS_SHEET].iter_rows():
+        for cell in row:  # unit names come from the wards' files: text stays text, never a formula
+            set_value(cell, cell.value)
     write_figures(book, _figure_values(city, base_sub), base_sub.narratives if base_sub else None)
     _set_info(book, INFO_LABELS["status"], _status(base_sub, used))
     title = f"{name} — {period_text(period, year)}"
