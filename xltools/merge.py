@@ -404,7 +404,8 @@ def _decide(wards: list[WardFile], catalog: Catalog, period: str, year, expected
             decision.reasons[ward.path] = REASONS["unreadable" if ward.kind == "unreadable" else "foreign"]
         elif not ward.unit_code:
             decision.reasons[ward.path] = REASONS["no_unit"]
-            note(ward, "no-unit-code", sheet=INFO_SHEET, cell=ward.cells.get("unit_code"))
+            if not _has(ward, "bad-unit-code"):
+                note(ward, "no-unit-code", sheet=INFO_SHEET, cell=ward.cells.get("unit_code"))
         elif (ward.period, ward.year) != (period, year):
             decision.reasons[ward.path] = REASONS["wrong_period"]
             note(ward, "wrong-period", sheet=INFO_SHEET,
@@ -424,12 +425,17 @@ def _decide(wards: list[WardFile], catalog: Catalog, period: str, year, expected
             decision.reasons[other.path] = REASONS["duplicate"].format(used=used.name)
             note(other, "duplicate-unit", sheet=INFO_SHEET, cell=other.cells.get("unit_code"), unit=used.unit_code,
                  count=len(group), used=used.name, used_time=_when(used), time=_when(other))
-        if used.version != version:
+        if used.version != version and not _has(used, "version-mismatch"):
             note(used, "version-mismatch", sheet=INFO_SHEET, cell=used.cells.get("version"),
                  found=used.version or "(không ghi)", expected=version)
         errors = any(f.is_error for f in used.findings + decision.notes.get(used.path, []))
         decision.reasons[used.path] = REASONS["used_with_errors" if errors else "used"]
     return decision
+
+
+def _has(ward: WardFile, code: str) -> bool:
+    """Return True when the checks already reported `code` on `ward`, so the merge does not say it twice."""
+    return any(f.code == code for f in ward.findings)
 
 
 def _merge_period(base: Submission | None, wards: list[WardFile]) -> tuple[str, int | None]:
