@@ -23,6 +23,8 @@ from pathlib import Path
 
 import xlwings as xw
 
+from .check import cell_marks, check_submission
+from .check.annotate import ERROR_COLOUR, FINDINGS_COLUMNS, HEADER_COLOUR, SEVERITY_TEXT, WARNING_COLOUR
 from .catalog import CATALOG_SHEET, DIRECTIONS, KINDS, Catalog, Indicator, catalog_from_rows, default_catalog
 from .errors import XltoolsError
 from .evaluate import Result, evaluate, evaluate_indicator
@@ -31,6 +33,9 @@ from .grid import DEFAULT_LIMITS, Grid, column_letter, read_grid
 from .layout import EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS
 from .numbers import NumberTextError, format_number, parse_number
 from .parse import Figure, Submission, parse_grid
+from .writer import COMPUTED_FILL as _COMPUTED
+from .writer import INPUT_FILL as _INPUT
+from .writer import LOCKED_FILL as _LOCKED
 
 __all__ = [
     "grid_from_book", "book_payload", "check", "compute", "merge", "report",
@@ -50,16 +55,11 @@ NOTE_MACRO = "XLToolsSetNote"
 # Payload key the server sets to the workbook holding the macros (`?macros=` in the URL).
 MACRO_BOOK_KEY = "xltools_macro_book"
 
-ERROR_FILL = "#FFC7CE"
-WARNING_FILL = "#FFEB9C"
+ERROR_FILL = "#" + ERROR_COLOUR
+WARNING_FILL = "#" + WARNING_COLOUR
+HEADER_FILL = "#" + HEADER_COLOUR
 # The standard fills of the ward workbook (writer.py), restored when a mark is cleared.
-INPUT_FILL = "#FFF2CC"
-COMPUTED_FILL = "#E2EFDA"
-LOCKED_FILL = "#EDEDED"
-HEADER_FILL = "#BDD7EE"
-
-FINDINGS_COLUMNS = ("STT", "Mức độ", "Tệp", "Trang tính", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã quy tắc")
-SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
+INPUT_FILL, COMPUTED_FILL, LOCKED_FILL = ("#" + fill.fgColor.rgb[-6:] for fill in (_INPUT, _COMPUTED, _LOCKED))
 
 
 # --------------------------------------------------------------------------- reading
@@ -350,20 +350,17 @@ def check(book: xw.Book) -> str:
     Return the one-line outcome, also written into `Thông tin`.
     """
     def run(session: _Session) -> str:
-        from .check import check_submission
-
         findings = check_submission(session.submission, session.catalog)
         for sheet_name, address in _previous_marks(session.grid):
             sheet = session.sheet(sheet_name)
             if sheet is not None:
                 _set_fill(book, sheet[address], _standard_fill(session, sheet_name, address))
                 _set_note(book, sheet, address, None)
-        for (sheet_name, address), items in _cell_marks(findings).items():
-            sheet = session.sheet(sheet_name)
-            if sheet is None:
-                continue
-            _set_fill(book, sheet[address], ERROR_FILL if any(i.is_error for i in items) else WARNING_FILL)
-            _set_note(book, sheet, address, "\n".join(f"{SEVERITY_TEXT[i.severity]}: {i.message}" for i in items))
+        for mark in cell_marks(findings):
+            sheet = session.sheet(mark.sheet)
+            if sheet is not None:
+                _set_fill(book, sheet[mark.cell], "#" + mark.colour)
+                _set_note(book, sheet, mark.cell, mark.note)
         errors = sum(1 for f in findings if f.is_error)
         warnings = len(findings) - errors
         _write_findings(session, findings, f"KẾT QUẢ KIỂM TRA — {session.grid.source}")
@@ -373,15 +370,6 @@ def check(book: xw.Book) -> str:
         return f"Kiểm tra xong: {errors} lỗi, {warnings} cảnh báo (xem trang «{FINDINGS_SHEET}»). {verdict}"
 
     return _handle(book, "kiểm tra", run)
-
-
-def _cell_marks(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
-    """Return (sheet, cell) -> the findings pointing at it, in order; findings without a cell are left out."""
-    marks: dict[tuple[str, str], list[Finding]] = {}
-    for item in findings:
-        if item.sheet and item.cell:
-            marks.setdefault((item.sheet, item.cell), []).append(item)
-    return marks
 
 
 def _write_percentages(session: _Session, results: list[Result]) -> int:
