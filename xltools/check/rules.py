@@ -131,6 +131,15 @@ class RateRange(Rule):
                 yield ctx.at(self.code, figure, name, name=ind.name, value=format_percent(value))
 
 
+def _outside(ind: Indicator, value: float) -> bool:
+    return (ind.min is not None and value < ind.min) or (ind.max is not None and value > ind.max)
+
+
+def _implausible(ind: Indicator, value) -> bool:
+    """Return True for a value another rule reports as an error (negative, above 100%, out of bounds)."""
+    return _usable(value) and (_negative(ind, value) or _above_hundred(ind, value) or _outside(ind, value))
+
+
 class OutOfBounds(Rule):
     """A value outside the catalog's `Giá trị nhỏ nhất` / `Giá trị lớn nhất`, not already reported above."""
 
@@ -144,7 +153,7 @@ class OutOfBounds(Rule):
             if name == "plan" and ind.direction == "reduce_by":
                 continue
             low, high = ind.min, ind.max
-            if (low is not None and value < low) or (high is not None and value > high):
+            if _outside(ind, value):
                 if low is not None and high is not None:
                     bounds = f"từ {_n(low)} đến {_n(high)}"
                 elif low is not None:
@@ -279,6 +288,9 @@ class YoyJump(Rule):
         for ind, figure in ctx.rows():
             result = ctx.results[ind.code]
             if ind.jump is None or result.change is None or abs(result.change) <= ind.jump + 1e-9:
+                continue
+            # A jump caused by a value already reported as an error is that error, not a second finding.
+            if _implausible(ind, figure.actual) or _implausible(ind, figure.last_year):
                 continue
             unit = " điểm phần trăm" if result.change_unit == "điểm" else "%"
             yield ctx.at(self.code, figure, "actual", name=ind.name,
