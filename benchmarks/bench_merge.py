@@ -38,40 +38,40 @@ PATTERNS = 16  # distinct sets of figures; ward k gets pattern k % PATTERNS
 
 
 def ward_figures(catalog, rng: random.Random) -> dict[str, dict[str, float]]:
-    """Return plausible figures for one ward: parts add up to totals, rates come from their parts."""
-    out: dict[str, dict[str, float]] = {}
+    """Return figures a careful ward would send: parts add up to totals, rates come from their parts, no jumps."""
+    fields = ("plan", "last_year", "actual", "next_plan")
 
-    def figures(ind):
-        if ind.code in out:
-            return out[ind.code]
-        children = catalog.children(ind.code)
-        if ind.rule == "ratio":
-            top, bottom = figures(catalog[ind.numerator]), figures(catalog[ind.denominator])
-            scale = 100 if ind.is_rate or "%" in ind.unit else 1
-            values = {f: round(top[f] / bottom[f] * scale, ind.decimals) if top.get(f) and bottom.get(f) else None
-                      for f in ("plan", "last_year", "actual", "next_plan")}
-            if ind.direction == "reduce_by":
-                values["plan"] = values["next_plan"] = 0.5
-        elif children and ind.rule == "sum":
-            parts = [figures(child) for child in children]
-            values = {f: round(sum(p[f] for p in parts), ind.decimals) for f in ("plan", "last_year", "actual", "next_plan")}
-        else:
-            high = ind.max if ind.max is not None else 1000.0
-            low = ind.min if ind.min is not None else 0.0
-            actual = rng.uniform(low + (high - low) * 0.2, low + (high - low) * 0.6)
-            values = {
-                "actual": actual,
-                "plan": actual * rng.uniform(0.95, 1.05),
-                "last_year": actual * rng.uniform(0.95, 1.05),
-                "next_plan": actual * rng.uniform(1.0, 1.1),
-            }
-            values = {f: round(min(v, high), ind.decimals) for f, v in values.items()}
-        out[ind.code] = values
-        return values
+    def rounded(ind, values):
+        return {name: round(v, max(ind.decimals, 0)) for name, v in values.items()}
 
+    out = {}
     for ind in catalog:
-        if ind.ward_entered:
-            figures(ind)
+        if ind.ward_entered and ind.rule in ("sum", "weighted"):
+            low = ind.min if ind.min is not None else 100.0
+            high = ind.max if ind.max is not None else 1000.0
+            actual = rng.uniform(low + (high - low) * 0.3, low + (high - low) * 0.6)
+            out[ind.code] = rounded(ind, {"actual": actual, "last_year": actual * rng.uniform(0.97, 1.03),
+                                          "plan": actual * rng.uniform(0.97, 1.03), "next_plan": actual * 1.03})
+
+    def depth(ind):
+        return 0 if not ind.parent else 1 + depth(catalog[ind.parent])
+
+    for step in ("parents", "numerators", "parents", "rates"):
+        for ind in sorted(catalog, key=depth, reverse=True):
+            if step == "parents" and ind.rule == "sum" and catalog.children(ind.code) and ind.code in out:
+                parts = [out[child.code] for child in catalog.children(ind.code) if child.code in out]
+                out[ind.code] = rounded(ind, {name: sum(p[name] for p in parts) for name in fields})
+            elif step == "numerators" and ind.rule == "ratio" and ind.denominator in out:
+                share = rng.uniform(0.02, 0.2)
+                out[ind.numerator] = rounded(catalog[ind.numerator],
+                                             {name: out[ind.denominator][name] * share for name in fields})
+            elif step == "rates" and ind.rule == "ratio" and ind.numerator in out and ind.denominator in out:
+                top, bottom = out[ind.numerator], out[ind.denominator]
+                scale = 100 if ind.is_rate or "%" in ind.unit else 1
+                out[ind.code] = rounded(ind, {name: top[name] / bottom[name] * scale if bottom[name] else 0
+                                              for name in fields})
+                if ind.direction == "reduce_by":
+                    out[ind.code]["plan"] = out[ind.code]["next_plan"] = 0.5
     return out
 
 

@@ -72,7 +72,7 @@ REASONS = {
 }
 CITY_TOTAL = "Toàn thành phố"
 DEFAULT_CITY = ("THANH_PHO", "Thành phố (tổng hợp)")
-NEEDED_SHEETS = [INFO_SHEET, DATA_SHEET, NOTES_SHEET]
+NEEDED_SHEETS = [INFO_SHEET, DATA_SHEET]  # what parse and check use; the narrative stays with the ward
 FIELD_COUNT = len(INPUT_FIELDS)
 EXCEL_MAX_COLUMNS = 16_384
 
@@ -206,6 +206,18 @@ def _same_file_key(path: Path):
         return path.absolute()
 
 
+class _PinnedCatalog(Catalog):
+    """The catalog with its version fingerprint computed once, since every ward's check asks for it."""
+
+    def __init__(self, catalog: Catalog):
+        super().__init__(catalog.indicators)
+        self._version = catalog.version
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+
 _WORKER: tuple[Catalog, Limits] | None = None
 
 
@@ -335,7 +347,7 @@ def _read_base(path: Path | None) -> _Base:
     path = Path(path)
     if not path.is_file():
         raise BadArguments(f"{path}: không tìm thấy biểu thành phố dùng làm gốc (--base).")
-    grid = read_grid(path, sheets=[*NEEDED_SHEETS, UNITS_SHEET, CATALOG_SHEET])
+    grid = read_grid(path, sheets=[*NEEDED_SHEETS, NOTES_SHEET, UNITS_SHEET, CATALOG_SHEET])
     if grid.sheet(INFO_SHEET) is None or grid.sheet(DATA_SHEET) is None:
         raise BadArguments(f"{path.name}: không phải biểu thành phố (thiếu trang «{INFO_SHEET}» hoặc «{DATA_SHEET}»).")
     base = _Base(submission=parse_grid(grid), units=_units(grid.sheet(UNITS_SHEET) or []))
@@ -398,7 +410,7 @@ def _decide(wards: list[WardFile], catalog: Catalog, period: str, year, expected
     note = lambda ward, code, **kw: decision.notes.setdefault(ward.path, []).append(
         finding(code, file=ward.name, **kw))
     candidates: dict[str, list[WardFile]] = {}
-    version = catalog.version  # a fingerprint computed on each access
+    version = catalog.version
     for ward in wards:
         if ward.kind != "ward":
             decision.reasons[ward.path] = REASONS["unreadable" if ward.kind == "unreadable" else "foreign"]
@@ -799,7 +811,7 @@ def merge(
     expected_units = units if units is not None else city_base.units
     expected = {code.upper(): name for code, name in expected_units}
 
-    wards = _read_all(paths, catalog, limits, jobs, progress)
+    wards = _read_all(paths, _PinnedCatalog(catalog), limits, jobs, progress)
     period, year = _merge_period(city_base.submission, wards)
     decision = _decide(wards, catalog, period, year, expected)
     position = {code.upper(): n for n, (code, _) in enumerate(expected_units)}
@@ -835,5 +847,5 @@ def merge(
     bodies = {name: _add_table(book, name, table, place + n) for n, (name, table) in enumerate(tables.items())}
     with atomic_output(output, force=force) as temporary:
         _save(book, bodies, temporary)
-    submission = parse_grid(read_grid(output, sheets=NEEDED_SHEETS))
+    submission = parse_grid(read_grid(output, sheets=[*NEEDED_SHEETS, NOTES_SHEET]))
     return MergeResult(output, register, findings, submission, expected=len(expected) or len(decision.used))
