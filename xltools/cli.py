@@ -120,6 +120,16 @@ def cmd_check(args) -> int:
     return EXIT_DATA_ERRORS if any(f.is_error for f in findings) else EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from .catalog import load_catalog
+    from .report import write_report
+
+    catalog = load_catalog(args.catalog) if args.catalog else None
+    written = write_report(args.file, args.output, template=args.template, force=args.force, catalog=catalog)
+    print(f"Đã tạo báo cáo {written}.")
+    return EXIT_OK
+
+
 def add_limit_options(parser: argparse.ArgumentParser) -> None:
     """Add the reading limits (see grid.Limits and the README) as options of a command that reads workbooks."""
     from .grid import DEFAULT_LIMITS as d
@@ -221,6 +231,20 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--force", action="store_true", help="ghi đè nếu tệp kết quả đã có")
     add_limit_options(merge)
     merge.set_defaults(run=cmd_merge)
+
+    report = commands.add_parser(
+        "report", help="viết báo cáo Word (thể thức Nghị định 30/2020/NĐ-CP) từ biểu số liệu",
+        description="Lập «Báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội» từ biểu phường, xã "
+                    "hoặc biểu tổng hợp thành phố: phần tóm tắt chỉ tiêu chủ yếu có chú thích cuối trang, câu văn "
+                    "theo từng lĩnh vực, thuyết minh, chỉ tiêu năm sau và phụ lục số liệu. Tệp đầu vào không bị sửa.",
+        epilog="Ví dụ: xltools report tong-hop-2022.xlsx -o bao-cao-kt-xh-2022.docx",
+    )
+    report.add_argument("file", metavar="FILE", help="biểu số liệu (.xlsx/.xlsm/.xls/.ods)")
+    report.add_argument("-o", "--output", required=True, help="tệp báo cáo .docx sẽ ghi")
+    report.add_argument("--template", help="mẫu Word (.docx) thay cho mẫu đi kèm templates/bao-cao.docx")
+    report.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định lấy danh mục trong biểu")
+    report.add_argument("--force", action="store_true", help="ghi đè nếu tệp báo cáo đã có")
+    report.set_defaults(run=cmd_report)
 
     check = commands.add_parser(
         "check", help="kiểm tra biểu số liệu: ô trống, số sai, tỷ lệ % gõ tay sai, tổng không khớp...",

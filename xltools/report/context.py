@@ -1,0 +1,456 @@
+"""Build the report context from a workbook: header fields, the body as styled blocks, footnotes, appendix rows.
+
+The same context feeds the Word document (document.py) and the plain text (report_text), so
+the text the golden tests pin is the text the .docx holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..catalog import CATALOG_SHEET, Catalog, Indicator, catalog_from_rows, default_catalog
+from ..errors import XltoolsError
+from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, key_summary
+from ..grid import Grid, read_grid
+from ..layout import GENERAL_NOTES, LEVELS
+from ..numbers import format_number
+from ..parse import Submission, parse_grid
+from .sentences import PLAN_DECIMALS, lower_first, render, sentence, sentence_values, target_sentence, unit_text
+
+__all__ = ["Block", "AppendixRow", "Ranking", "ReportContext", "build_context", "FOOTNOTE", "MATRIX_SHEET",
+           "RANKING_SHEET"]
+
+MATRIX_SHEET = "Theo đơn vị"  # written by merge: indicators down, units across
+RANKING_SHEET = "Xếp hạng"
+FOOTNOTE = re.compile("\ue000(\\d+)\ue001")  # a footnote reference inside a block's text
+ASSESSMENT_NOTES = GENERAL_NOTES[:3]
+TASK_NOTES, PROPOSAL_NOTES = GENERAL_NOTES[3], GENERAL_NOTES[4]
+LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
+_NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\.?\s+")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of the body: `style` is part | part_title | heading1 | heading2 | heading3 | point | text |
+    bullet | chart | caption; `text` may hold footnote references (FOOTNOTE)."""
+
+    style: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class AppendixRow:
+    """One row of the appendix table: a group heading (`group` True) or an indicator's figures."""
+
+    cells: tuple[str, ...]
+    group: bool = False
+    child: bool = False
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Leading and lagging units of one indicator: (unit name, value text) pairs, best first / worst first."""
+
+    code: str
+    top: list[tuple[str, str]]
+    bottom: list[tuple[str, str]]
+
+
+@dataclass
+class ReportContext:
+    """Everything the report says, ready for the Word template or for plain text."""
+
+    path: Path
+    submission: Submission
+    catalog: Catalog
+    results: list[Result]
+    summary: KeySummary
+    city: bool
+    header: dict = field(default_factory=dict)
+    body: list[Block] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)
+    appendix_columns: list[str] = field(default_factory=list)
+    appendix: list[AppendixRow] = field(default_factory=list)
+    rankings: dict[str, Ranking] = field(default_factory=dict)
+    chart: list[tuple[str, str, float]] = field(default_factory=list)  # (group, indicator name, % KH)
+    words: dict = field(default_factory=dict)  # what the heading macros read
+
+
+def build_context(workbook: str | Path, catalog: Catalog | None = None, date: dt.date | None = None) -> ReportContext:
+    """Return the report context of `workbook` (a ward or city workbook), evaluated against its catalog.
+
+    The catalog is, in order: `catalog`, the copy inside the workbook (`Danh mục`), the default one.
+    """
+    path = Path(workbook)
+    grid = read_grid(path)
+    sub = parse_grid(grid)
+    if not sub.figures:
+        reasons = "; ".join(p.message for p in sub.problems) or "trang «Số liệu» không có chỉ tiêu nào"
+        raise XltoolsError(f"{path.name}: không lập được báo cáo vì không đọc được số liệu ({reasons}).")
+    catalog = catalog or _workbook_catalog(grid) or default_catalog()
+    results = _by_group(evaluate(sub, catalog))
+    city = grid.sheet(MATRIX_SHEET) is not None or sub.level == LEVELS[1]
+    context = ReportContext(path=path, submission=sub, catalog=catalog, results=results,
+                            summary=key_summary(results), city=city)
+    context.words = _words(sub, date)
+    context.header = _header(sub, context.words)
+    if city:
+        context.rankings = _rankings(grid, catalog)
+        context.chart = _chart(context)
+    _body(context)
+    _appendix(context)
+    return context
+
+
+def _by_group(results: list[Result]) -> list[Result]:
+    """Return `results` with each group's indicators together, groups in order of first appearance."""
+    order = {group: i for i, group in reversed(list(enumerate(r.indicator.group for r in results)))}
+    return sorted(results, key=lambda r: order[r.indicator.group])
+
+
+def _workbook_catalog(grid: Grid) -> Catalog | None:
+    rows = grid.sheet(CATALOG_SHEET)
+    return catalog_from_rows(rows, source=f"{grid.source} › {CATALOG_SHEET}") if rows else None
+
+
+# ------------------------------------------------------------------------------------------------ header
+
+
+def _period_text(period: str, year) -> str:
+    from ..merge import period_text
+
+    return period_text(period, year)
+
+
+def _words(sub: Submission, date: dt.date | None) -> dict:
+    year = sub.year or (date.year if date else dt.date.today().year)
+    number = _doc_number(sub.info.get("doc_number", ""))
+    return {
+        "period": _period_text(sub.period or "Năm", year),
+        "annual": (sub.period or "Năm") == "Năm",
+        "year": year,
+        "next_year": year + 1,
+        "estimate": sub.is_estimate,
+        "doc_number": number,
+        "date": _date_text(date, year),
+        "issuer": "UBND " + lower_first(sub.unit_name) if sub.unit_name else "Ủy ban nhân dân",
+    }
+
+
+def _doc_number(text: str) -> str:
+    """Return `Số` as printed: `05/BC-UBND`, or blanks to fill in by hand for a draft."""
+    text = text.strip()
+    if not text:
+        return "\u00a0" * 6 + "/BC-UBND"
+    if text.isdigit():
+        return f"{int(text):02d}/BC-UBND"
+    return text
+
+
+def _date_text(date: dt.date | None, year: int) -> str:
+    """Return `ngày 05 tháng 01 năm 2023` (zero-padded as the decree asks), or blanks for a draft."""
+    if date is None:
+        gap = "\u00a0" * 5
+        return f"ngày{gap}tháng{gap}năm {year}"
+    month = f"{date.month:02d}" if date.month <= 2 else str(date.month)
+    return f"ngày {date.day:02d} tháng {month} năm {date.year}"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in re.split(r"[\n;]", text or "") if line.strip()]
+
+
+def _header(sub: Submission, words: dict) -> dict:
+    info = sub.info
+    agency = " ".join(info.get("agency", "").split()) or f"ỦY BAN NHÂN DÂN {sub.unit_name}".strip()
+    agency = agency.upper()
+    if agency.startswith("ỦY BAN NHÂN DÂN ") and "\n" not in agency:
+        agency_lines = ["ỦY BAN NHÂN DÂN", agency[len("ỦY BAN NHÂN DÂN "):]]
+    else:
+        agency_lines = _lines(agency)
+    recipients = [item.rstrip(".;") for item in _lines(info.get("recipients", ""))]
+    keep = [item for item in recipients if not item.startswith("Lưu")]
+    archive = next((item for item in recipients if item.startswith("Lưu")), "Lưu: VT")
+    signer_lines = [line.upper() for line in _lines(info.get("signer_role", "")) or ["TM. ỦY BAN NHÂN DÂN"]]
+    signer_lines += [line.upper() for line in _lines(info.get("signer_title", "")) or ["CHỦ TỊCH"]]
+    place = info.get("place", "").strip() or "\u2026\u2026"
+    return {
+        "parent_lines": [line.upper() for line in _lines(info.get("parent_agency", ""))],
+        "agency_lines": agency_lines,
+        "doc_number": words["doc_number"],
+        "place_date": f"{place}, {words['date']}",
+        "subject": render("subject", words),
+        "recipient": "",
+        "recipients": [f"{item};" for item in keep] + [f"{archive}."],
+        "signer_lines": signer_lines,
+        "signer": info.get("signer", "").strip(),
+        "appendix_title": render("appendix_title", words),
+        "appendix_note": render("appendix_note", words),
+    }
+
+
+# -------------------------------------------------------------------------------------------------- body
+
+
+class _Footnotes:
+    def __init__(self, context: ReportContext):
+        self.context = context
+
+    def add(self, text: str) -> str:
+        self.context.footnotes.append(text)
+        return f"\ue000{len(self.context.footnotes)}\ue001"
+
+
+def _numbered(title: str, number: str) -> str:
+    return title if _NUMBERED.match(title) else f"{number}. {title}"
+
+
+def _plain(title: str) -> str:
+    return _NUMBERED.sub("", title).strip()
+
+
+def _body(context: ReportContext) -> None:
+    sub, catalog, words = context.submission, context.catalog, context.words
+    body = context.body
+    body += [Block("part", render("part_one", words)), Block("part_title", render("part_one_title", words)),
+             Block("heading1", render("results", words))]
+    summary = _summary_text(context)
+    if summary:
+        body.append(Block("text", summary))
+    if context.chart:
+        body += [Block("chart"), Block("caption", render("chart_caption", words))]
+    by_code = {r.code: r for r in context.results}
+    reported = {r.code for r in context.results if r.status != NO_DATA}
+    hidden = _shown_as_share(context, reported)
+    groups: dict[str, dict[str, list[Indicator]]] = {}
+    for ind in catalog:
+        groups.setdefault(ind.group, {}).setdefault(ind.section, []).append(ind)
+    for g, (group, sections) in enumerate(groups.items(), start=1):
+        lead = _bullets(context, sections.get("", []), by_code, reported, hidden)
+        parts: list[Block] = []
+        for s, (section, indicators) in enumerate(((t, i) for t, i in sections.items() if t), start=1):
+            bullets = _bullets(context, indicators, by_code, reported, hidden)
+            notes = _narrative(sub, section)
+            if bullets or notes:
+                parts += [Block("heading3", _numbered(section, f"{g}.{s}")), *bullets, *notes]
+        notes = _narrative(sub, group)
+        if lead or notes or parts:
+            body += [Block("heading2", _numbered(group or "Các chỉ tiêu khác", str(g))), *lead, *notes, *parts]
+    assessment = [(title, _narrative(sub, title)) for title in ASSESSMENT_NOTES]
+    if any(notes for _, notes in assessment):
+        body.append(Block("heading1", render("assessment", words)))
+        for number, (title, notes) in enumerate(((t, n) for t, n in assessment if n), start=1):
+            body += [Block("heading2", f"{number}. {render('assessment_item', title)}"), *notes]
+    body += [Block("part", render("part_two", words)), Block("part_title", render("part_two_title", words))]
+    targets = _targets(context, by_code, hidden)
+    if targets:
+        body += [Block("heading1", render("targets", words)), Block("text", render("targets_intro", words)),
+                 *targets]
+    for title, heading in ((TASK_NOTES, "tasks"), (PROPOSAL_NOTES, "proposals")):
+        notes = _narrative(sub, title)
+        if notes:
+            body += [Block("heading1", render(heading, words)), *notes]
+    last = body[-1]
+    body[-1] = Block(last.style, last.text.rstrip(" .") + "./.")
+
+
+def _summary_text(context: ReportContext) -> str:
+    summary = context.summary
+    if not summary.total:
+        return ""
+    notes = _Footnotes(context)
+    groups = {"exceeded": summary.exceeded, "met": summary.met, "missed": summary.missed, "unknown": summary.unknown}
+
+    def footnote(name: str) -> str:
+        return notes.add(render("key_footnote", [r.indicator.name for r in groups[name]]))
+
+    values = {
+        "period": context.words["period"],
+        "resolution": context.submission.info.get("resolution", "").strip(),
+        "total": summary.total,
+        "reached": summary.reached,
+        **{name: len(results) for name, results in groups.items()},
+    }
+    return render("key_summary", values, footnote)
+
+
+def _shown_as_share(context: ReportContext, reported: set[str]) -> set[str]:
+    """Return the codes whose figures already appear as `a/b` in a rate's sentence."""
+    hidden = set()
+    for ind in context.catalog:
+        if ind.code in reported and ind.numerator and ind.denominator:
+            for code in (ind.numerator, ind.denominator):
+                if code in reported and not context.catalog[code].key:
+                    hidden.add(code)
+    return hidden
+
+
+def _sentence(context: ReportContext, result: Result) -> str:
+    return sentence(result, context.catalog, estimate=context.words["estimate"], figures=context.submission.figures)
+
+
+def _bullets(context: ReportContext, indicators: list[Indicator], by_code: dict[str, Result], reported: set[str],
+             hidden: set[str]) -> list[Block]:
+    blocks = []
+    for ind in indicators:
+        if ind.code not in reported or ind.code in hidden:
+            continue
+        if ind.parent and ind.parent in reported:
+            continue  # said in the parent's paragraph
+        text = _sentence(context, by_code[ind.code]) + "."
+        parts = [lower_first(_sentence(context, by_code[child.code]))
+                 for child in context.catalog.children(ind.code) if child.code in reported]
+        if parts:
+            text += " " + render("parts", parts) + "."
+        ranking = context.rankings.get(ind.code)
+        if ranking:
+            text += " " + render("leaders", {"top": [{"name": n, "value": v} for n, v in ranking.top],
+                                             "bottom": [{"name": n, "value": v} for n, v in ranking.bottom]}) + "."
+        blocks.append(Block("bullet", "- " + text))
+    return blocks
+
+
+def _narrative(sub: Submission, title: str) -> list[Block]:
+    text = sub.narratives.get(title, "")
+    return [Block("text", line.strip()) for line in text.splitlines() if line.strip()]
+
+
+def _targets(context: ReportContext, by_code: dict[str, Result], hidden: set[str]) -> list[Block]:
+    keys = {ind.code for ind in context.catalog.key_targets}
+    chosen = [r for r in context.results if r.value("next_plan") is not None and r.code not in hidden
+              and (not keys or r.code in keys)]
+    blocks, group = [], None
+    letters = iter(LETTERS)
+    for result in chosen:
+        ind = result.indicator
+        if ind.group != group:
+            group = ind.group
+            blocks.append(Block("point", f"{next(letters, '-')}) {_plain(group) or 'Các chỉ tiêu khác'}:"))
+        blocks.append(Block("bullet", f"- {target_sentence(result)}."))
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------------- appendix
+
+
+def _number(value, decimals: int | None = None) -> str:
+    return format_number(value, decimals) if value is not None else ""
+
+
+def _appendix(context: ReportContext) -> None:
+    context.appendix_columns = render("appendix_columns", context.words).split("|")
+    rows = context.appendix
+    group, number = None, 0
+    for result in context.results:
+        ind = result.indicator
+        if ind.group != group:
+            group = ind.group
+            rows.append(AppendixRow((_roman(len([r for r in rows if r.group]) + 1), _plain(group) or "Khác"),
+                                    group=True))
+        number += 1
+        decimals = ind.decimals
+        status = "" if result.status == NO_DATA else STATUS_TEXT[result.status]
+        last_year = result.pct_last_year if ind.kind != "growth" else None
+        rows.append(AppendixRow((
+            str(number),
+            ind.name,
+            ind.unit,
+            _number(result.value("plan"), decimals),
+            _number(result.value("last_year"), decimals),
+            _number(result.value("actual"), decimals),
+            _number(result.pct_plan, PLAN_DECIMALS) if ind.direction != "lower" else "",
+            _number(last_year),
+            status,
+            _number(result.value("next_plan"), decimals),
+        ), child=bool(ind.parent)))
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- city
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _float(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _matrix(grid: Grid) -> tuple[list[str], dict[str, list[float | None]]]:
+    """Return the unit names and code -> actual per unit from the `Theo đơn vị` sheet."""
+    rows = grid.sheet(MATRIX_SHEET) or []
+    for r, row in enumerate(rows[:10]):
+        if len(row) > 4 and _cell_text(row[0]) == "Mã" and _cell_text(row[1]) == "Chỉ tiêu":
+            names = [_cell_text(c) for c in row[4:]]
+            values = {}
+            for body in rows[r + 1:]:
+                code = _cell_text(body[0]) if body else ""
+                if code and code != "Mã đơn vị":
+                    values[code] = [_float(v) for v in list(body[4:]) + [None] * (len(names) - len(body[4:]))]
+            while names and not names[-1]:
+                names.pop()
+            return names, values
+    return [], {}
+
+
+def _ranking_pcts(grid: Grid, catalog: Catalog) -> tuple[list[str], dict[str, list[float | None]]]:
+    """Return the unit names and code -> % KH per unit from the `Xếp hạng` sheet, where it gives them."""
+    rows = grid.sheet(RANKING_SHEET) or []
+    titles = {f"{ind.name} ({ind.unit})": ind.code for ind in catalog}
+    for r, row in enumerate(rows[:10]):
+        if row and _cell_text(row[0]) == "Mã đơn vị":
+            columns = {titles[_cell_text(c)]: i for i, c in enumerate(row) if _cell_text(c) in titles}
+            body = [b for b in rows[r + 2:] if b and _cell_text(b[0])]
+            names = [_cell_text(b[1]) if len(b) > 1 else "" for b in body]
+            pcts = {code: [_float(b[i + 1]) if len(b) > i + 1 else None for b in body] for code, i in columns.items()}
+            return names, pcts
+    return [], {}
+
+
+def _rankings(grid: Grid, catalog: Catalog) -> dict[str, Ranking]:
+    names, actuals = _matrix(grid)
+    pct_names, pcts = _ranking_pcts(grid, catalog)
+    out = {}
+    for ind in catalog:
+        if not ind.rank:
+            continue
+        scores = pcts.get(ind.code) or []
+        if sum(s is not None for s in scores) >= 2:
+            units, best_high = pct_names, ind.direction != "lower"
+            text = lambda v: f"{format_number(v, PLAN_DECIMALS)}% KH"
+        else:
+            units, scores = names, actuals.get(ind.code) or []
+            best_high = ind.direction == "higher"
+            text = lambda v, ind=ind: format_number(v, ind.decimals) + unit_text(ind)
+        scored = [(s, n) for n, s in zip(units, scores) if s is not None and n]
+        if len(scored) < 2:
+            continue
+        scored.sort(key=lambda pair: pair[0], reverse=best_high)
+        n = 3 if len(scored) >= 9 else 2 if len(scored) >= 5 else 1
+        out[ind.code] = Ranking(ind.code, [(name, text(s)) for s, name in scored[:n]],
+                                [(name, text(s)) for s, name in reversed(scored[-n:])])
+    return out
+
+
+def _chart(context: ReportContext) -> list[tuple[str, str, float]]:
+    """Return (group, name, % KH) of the key targets that have a plan, for the city chart."""
+    keys = {ind.code for ind in context.catalog.key_targets}
+    return [(_plain(r.indicator.group), r.indicator.name, r.pct_plan) for r in context.results
+            if (r.code in keys or not keys) and r.pct_plan is not None and r.indicator.direction != "lower"
+            and r.status != NO_PLAN]

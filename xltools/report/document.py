@@ -1,0 +1,222 @@
+"""Write the Word report with docxtpl on `templates/bao-cao.docx`, and the same report as plain text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from importlib import resources
+from pathlib import Path
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from docxtpl import DocxTemplate
+
+from ..atomic import atomic_output
+from ..catalog import Catalog
+from ..errors import OutputExists, XltoolsError
+from ..numbers import format_number
+from .context import FOOTNOTE, ReportContext, build_context
+from .footnotes import add_footnotes, footnotes_part, reference_xml
+
+__all__ = ["write_report", "report_text", "render_docx", "TEMPLATE"]
+
+TEMPLATE = "bao-cao.docx"
+STYLES = {
+    "part": "BC Phần", "part_title": "BC Phần", "heading1": "BC Mục", "heading2": "BC Khoản",
+    "heading3": "BC Khoản", "point": "BC Điểm", "text": "BC Nội dung", "bullet": "BC Nội dung",
+    "chart": "BC Hình", "caption": "BC Chú thích hình",
+}
+# Appendix column widths in cm; they fill the 26,2 cm between the landscape margins.
+COLUMN_WIDTHS = (1.0, 7.6, 2.2, 2.3, 2.3, 2.3, 2.0, 2.0, 2.5, 2.0)
+NUMBER_COLUMNS = {3, 4, 5, 6, 7, 9}
+CHART_WIDTH = Cm(15.5)
+
+
+def write_report(workbook: str | Path, output: str | Path, template: str | Path | None = None, force: bool = False,
+                 catalog: Catalog | None = None, date: dt.date | None = None) -> Path:
+    """Write the Word report of `workbook` to `output` (whole or not at all) and return its path.
+
+    `template` replaces the bundled `templates/bao-cao.docx`; `catalog` the workbook's own
+    catalog; `date` fills the place-and-date line (left blank for a draft when None).
+    Raise OutputExists when `output` exists and `force` is not set.
+    """
+    output = Path(output)
+    if output.exists() and not force:
+        raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
+    context = build_context(workbook, catalog, date)
+    data = render_docx(context, template)
+    with atomic_output(output, force=force) as temporary:
+        temporary.write_bytes(data)
+    return output
+
+
+def _template(template: str | Path | None) -> DocxTemplate:
+    if template is None:
+        return DocxTemplate(io.BytesIO(resources.files("xltools.templates").joinpath(TEMPLATE).read_bytes()))
+    path = Path(template)
+    if not path.is_file():
+        raise XltoolsError(f"{path}: không tìm thấy mẫu báo cáo (.docx).")
+    try:
+        tpl = DocxTemplate(str(path))
+        tpl.init_docx()
+        return tpl
+    except Exception as exc:  # a corrupt or non-Word file: python-docx raises many kinds
+        raise XltoolsError(f"{path.name}: không mở được mẫu báo cáo Word ({exc}).") from None
+
+
+def render_docx(context: ReportContext, template: str | Path | None = None) -> bytes:
+    """Return the .docx bytes of the report described by `context`."""
+    tpl = _template(template)
+    tpl.init_docx()
+    styles = {style.name for style in tpl.docx.styles}
+    body = tpl.new_subdoc()
+    for block in context.body:
+        style = STYLES[block.style] if STYLES[block.style] in styles else None
+        paragraph = body.add_paragraph(style=style)
+        if block.style == "chart":
+            paragraph.add_run().add_picture(io.BytesIO(chart_png(context)), width=CHART_WIDTH)
+            continue
+        _add_text(paragraph, block.text)
+    appendix = tpl.new_subdoc()
+    _appendix_table(appendix, context, styles)
+    values = dict(context.header, body=body, appendix=appendix)
+    try:
+        tpl.render(values, autoescape=True)
+    except Exception as exc:  # jinja errors in a template staff edited
+        raise XltoolsError(f"Mẫu báo cáo có thẻ jinja sai: {exc}.") from None
+    if context.footnotes:
+        add_footnotes(footnotes_part(tpl.docx), dict(enumerate(context.footnotes, start=1)))
+    stream = io.BytesIO()
+    tpl.save(stream)
+    return stream.getvalue()
+
+
+def _add_text(paragraph, text: str) -> None:
+    """Add `text` to `paragraph`, turning footnote markers into real footnote references."""
+    position = 0
+    for match in FOOTNOTE.finditer(text):
+        if match.start() > position:
+            paragraph.add_run(text[position:match.start()])
+        paragraph._p.append(parse_xml(reference_xml(int(match.group(1)))))
+        position = match.end()
+    if position < len(text):
+        paragraph.add_run(text[position:])
+
+
+def _cell(cell, text: str, style: str | None, width: float, bold: bool = False, italic: bool = False) -> None:
+    cell.width = Cm(width)
+    paragraph = cell.paragraphs[0]
+    if style:
+        paragraph.style = style
+    else:
+        paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(1)
+    run = paragraph.add_run(text)
+    run.font.size = Pt(11)
+    run.bold = bold or None
+    run.italic = italic or None
+
+
+def _appendix_table(subdoc, context: ReportContext, styles: set[str]) -> None:
+    use = lambda name: name if name in styles else None
+    table = subdoc.add_table(rows=1 + len(context.appendix), cols=len(COLUMN_WIDTHS))
+    if "BC Bảng phụ lục" in styles:
+        table.style = "BC Bảng phụ lục"
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), COLUMN_WIDTHS):
+        column.set(qn("w:w"), str(int(Cm(width).twips)))
+    rows = table.rows
+    header = rows[0]
+    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for cell, title, width in zip(header.cells, context.appendix_columns, COLUMN_WIDTHS):
+        _cell(cell, title, use("BC Bảng tiêu đề"), width, bold=True)
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for row, data in zip(rows[1:], context.appendix):
+        row._tr.get_or_add_trPr().append(parse_xml('<w:cantSplit xmlns:w="http://schemas.openxmlformats.org/'
+                                                   'wordprocessingml/2006/main"/>'))
+        cells = row.cells
+        if data.group:
+            _cell(cells[0], data.cells[0], use("BC Bảng nhóm"), COLUMN_WIDTHS[0], bold=True)
+            cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            merged = cells[1].merge(cells[-1])
+            _cell(merged, data.cells[1], use("BC Bảng nhóm"), sum(COLUMN_WIDTHS[1:]), bold=True)
+            continue
+        for index, (cell, text, width) in enumerate(zip(cells, data.cells, COLUMN_WIDTHS)):
+            if index == 1 and data.child:
+                text = "- " + text
+            style = use("BC Bảng số") if index in NUMBER_COLUMNS else use("BC Bảng")
+            _cell(cell, text, style, width, italic=index == 1 and data.child)
+            if index in (0, 2, 8):
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def chart_png(context: ReportContext) -> bytes:
+    """Return the city chart as PNG: % of plan of each key target, coloured by sector, with the 100% line."""
+    from matplotlib.figure import Figure
+
+    items = context.chart
+    groups = list(dict.fromkeys(group for group, _, _ in items))
+    colours = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5"]
+    colour = {group: colours[i % len(colours)] for i, group in enumerate(groups)}
+    height = max(2.5, 0.32 * len(items) + 1.2)
+    figure = Figure(figsize=(7.5, height), dpi=200)
+    axes = figure.add_subplot()
+    names = [_short(name) for _, name, _ in items][::-1]
+    values = [min(pct, 250.0) for _, _, pct in items][::-1]
+    bars = axes.barh(range(len(items)), values, color=[colour[g] for g, _, _ in items][::-1], height=0.65)
+    for bar, (_, _, pct) in zip(bars, items[::-1]):
+        axes.text(bar.get_width() + 2, bar.get_y() + bar.get_height() / 2, format_number(pct, 1) + "%",
+                  va="center", fontsize=7, family="serif")
+    axes.axvline(100, color="#c00000", linewidth=0.9, linestyle="--")
+    axes.set_yticks(range(len(items)), names, fontsize=7, family="serif")
+    axes.set_xlim(0, max(values + [100]) * 1.15)
+    axes.set_xlabel("% so với kế hoạch (đường đứt: 100% kế hoạch)", fontsize=8, family="serif")
+    axes.tick_params(axis="x", labelsize=7)
+    axes.xaxis.set_major_formatter(lambda value, _: format_number(value, 0))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    handles = [axes.barh([0], [0], color=colour[g], label=g) for g in groups]
+    axes.legend(handles=[h[0] for h in handles], labels=groups, fontsize=7, loc="lower right", frameon=False,
+                prop={"family": "serif", "size": 7})
+    figure.tight_layout()
+    stream = io.BytesIO()
+    figure.savefig(stream, format="png", metadata={"Software": None})
+    return stream.getvalue()
+
+
+def _short(name: str, limit: int = 48) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+# ------------------------------------------------------------------------------------------------- text
+
+
+def report_text(workbook: str | Path, catalog: Catalog | None = None, date: dt.date | None = None) -> str:
+    """Return the report as plain text: header, body (footnote references as [n]), signature, footnotes, appendix."""
+    return context_text(build_context(workbook, catalog, date))
+
+
+def context_text(context: ReportContext) -> str:
+    """Return the plain text of the report described by `context`."""
+    h = context.header
+    lines = [*h["parent_lines"], *h["agency_lines"], f"Số: {h['doc_number']}",
+             "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", h["place_date"], "",
+             "BÁO CÁO", h["subject"], ""]
+    for block in context.body:
+        text = "[Biểu đồ]" if block.style == "chart" else FOOTNOTE.sub(lambda m: f"[{m.group(1)}]", block.text)
+        lines.append(text)
+    lines += ["", "Nơi nhận:", *(f"- {item}" for item in h["recipients"]), "", *h["signer_lines"], h["signer"]]
+    if context.footnotes:
+        lines += ["", "Chú thích:", *(f"[{n}] {text}" for n, text in enumerate(context.footnotes, start=1))]
+    lines += ["", "Phụ lục", h["appendix_title"], f"({h['appendix_note']})", " | ".join(context.appendix_columns)]
+    for row in context.appendix:
+        cells = list(row.cells)
+        if row.child:
+            cells[1] = "- " + cells[1]
+        lines.append(" | ".join(cells))
+    return "\n".join(line.replace("\u00a0", " ").rstrip() for line in lines) + "\n"

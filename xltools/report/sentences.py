@@ -1,0 +1,126 @@
+"""Sentences of the report, one per indicator, from the jinja2 macros in `templates/sentences.j2`.
+
+Python decides which situation applies and formats every number (through xltools.numbers);
+the words are in the template so office staff can reword them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+from importlib import resources
+
+import jinja2
+
+from ..catalog import Catalog, Indicator
+from ..evaluate import NO_DATA, Result
+from ..numbers import format_number
+from ..parse import Figure
+
+__all__ = ["sentence", "sentence_values", "target_sentence", "macros", "lower_first"]
+
+TEMPLATE = "sentences.j2"
+# As in the seed reports: "bằng 98,5% KH", "vượt 17% kế hoạch" but "tăng 24,14% so với cùng kỳ".
+PLAN_DECIMALS = 1
+_SPACES = re.compile(r"[ \t\r\n]+")  # not the no-break spaces that hold a draft's blanks open
+
+
+@cache
+def macros():
+    """Return the module of macros in `templates/sentences.j2`."""
+    loader = jinja2.FunctionLoader(
+        lambda name: resources.files("xltools.templates").joinpath(name).read_text(encoding="utf-8"))
+    env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=False)
+    return env.get_template(TEMPLATE).module
+
+
+def render(name: str, *args) -> str:
+    """Return macro `name` of the sentence template called with `args`, as one clean line."""
+    return _SPACES.sub(" ", str(getattr(macros(), name)(*args))).strip()
+
+
+def _number(value: float, decimals: int | None = None) -> str:
+    return format_number(value, decimals)
+
+
+def unit_text(ind: Indicator) -> str:
+    """Return the unit as it follows a number: `%` glued on, any other unit after a space."""
+    unit = ind.unit.strip()
+    if not unit:
+        return ""
+    return unit if unit == "%" else " " + unit
+
+
+def _usable(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def sentence_values(result: Result, catalog: Catalog | None = None, *, estimate: bool = False,
+                    figures: dict[str, Figure] | None = None) -> dict:
+    """Return the formatted values the sentence macros read for `result` (see the template's header)."""
+    ind = result.indicator
+    actual, plan, next_plan = (result.value(n) for n in ("actual", "plan", "next_plan"))
+    decimals = ind.decimals if ind.decimals >= 0 else None
+    values = {
+        "code": ind.code,
+        "name": ind.name,
+        "unit_text": unit_text(ind),
+        "kind": ind.kind,
+        "direction": ind.direction,
+        "status": result.status,
+        "estimate": estimate,
+        "verb": "ước đạt" if estimate else "đạt",
+        "value": _number(actual, decimals) if _usable(actual) else "",
+        "plan": _number(plan, decimals) if _usable(plan) else "",
+        "next_plan": _number(next_plan, decimals) if _usable(next_plan) else "",
+        "pct_plan": _number(result.pct_plan, PLAN_DECIMALS) if result.pct_plan is not None else "",
+        "pct_plan_number": result.pct_plan if result.pct_plan is not None else 0,
+        "excess": _number(result.pct_plan - 100, PLAN_DECIMALS) if result.pct_plan is not None else "",
+        "name_is_rate": ind.name.casefold().startswith("tỷ lệ"),
+        "share": False,
+        "numerator": "",
+        "denominator": "",
+    }
+    change = result.change
+    if change is not None:
+        text = _number(abs(change))
+        values.update(change=text, level=text == "0", rises=change > 0 and text != "0",
+                      falls=change < 0 and text != "0")
+    else:
+        values.update(change=None, level=False, rises=False, falls=False)
+    if catalog is not None and figures and ind.numerator and ind.denominator:
+        top, base = figures.get(ind.numerator), figures.get(ind.denominator)
+        if top is not None and base is not None and _usable(top.actual) and _usable(base.actual):
+            top_ind, base_ind = catalog.by_code.get(ind.numerator), catalog.by_code.get(ind.denominator)
+            values.update(share=True,
+                          numerator=_number(top.actual, top_ind.decimals if top_ind else None),
+                          denominator=_number(base.actual, base_ind.decimals if base_ind else None))
+    return values
+
+
+def sentence(result: Result, catalog: Catalog | None = None, *, estimate: bool = False,
+             figures: dict[str, Figure] | None = None) -> str:
+    """Return the report's sentence for one evaluated indicator, without the final full stop.
+
+    `estimate` says the figures are estimates (`ước đạt`); `figures` (code -> Figure of the
+    same workbook) lets a rate state its numerator and denominator (`9.398/9.470`).
+    An indicator without a result gives "".
+    """
+    if result.status == NO_DATA:
+        return ""
+    return render("indicator", sentence_values(result, catalog, estimate=estimate, figures=figures))
+
+
+def target_sentence(result: Result) -> str:
+    """Return the next year's target of one indicator (`Tổng thu ngân sách đạt 1.275 tỷ đồng`), or ""."""
+    values = sentence_values(result)
+    return render("target", values) if values["next_plan"] else ""
+
+
+def lower_first(text: str) -> str:
+    """Return `text` with its first letter in lower case, unless it starts an abbreviation (`HTX`)."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
