@@ -15,6 +15,7 @@ import functools
 import logging
 import math
 import os
+import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -238,7 +239,7 @@ def _write_info(session: _Session, label: str, value) -> str | None:
     if sheet is None:
         return None
     row = _info_row(session, label)
-    sheet[f"A{row}"].value = [[label, value]]
+    sheet[f"A{row}"].value = [[label, _as_text(value)]]
     return f"B{row}"
 
 
@@ -268,10 +269,11 @@ def _sheet(book: xw.Book, name: str, empty: bool = True):
 def _write_findings(session: _Session, findings: list[Finding], title: str):
     """Fill the `Kiểm tra` sheet: row 1 left for the outcome, a title, a header, one row per finding."""
     sheet = _sheet(session.book, FINDINGS_SHEET)
-    rows: list[list] = [[title], list(FINDINGS_COLUMNS)]
+    rows: list[list] = [[_as_text(title)], list(FINDINGS_COLUMNS)]
     for number, item in enumerate(findings, start=1):
-        rows.append([number, SEVERITY_TEXT.get(item.severity, item.severity), item.file or "", item.sheet or "",
-                     item.cell or "", item.indicator or "", item.message, item.code])
+        texts = [_as_text(v or "") for v in (item.file, item.sheet, item.indicator, item.message, item.code)]
+        rows.append([number, SEVERITY_TEXT.get(item.severity, item.severity), *texts[:2],
+                     _cell_link(item, session.grid), *texts[2:]])
     if not findings:
         rows.append(["", "", "", "", "", "", "Không phát hiện lỗi hay cảnh báo nào.", ""])
     width = len(FINDINGS_COLUMNS)
@@ -282,6 +284,26 @@ def _write_findings(session: _Session, findings: list[Finding], title: str):
     return sheet
 
 
+def _as_text(value):
+    """Return `value` so that Excel stores it as typed: text starting like a formula gets Excel's `'` prefix."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _cell_link(item: Finding, grid: Grid) -> str:
+    """Return the finding's cell address, as a link to the cell when it is in this workbook."""
+    if not item.cell:
+        return ""
+    if not item.sheet or item.file not in (None, grid.source) or grid.sheet_name(item.sheet) is None:
+        return item.cell
+    sheet = grid.sheet_name(item.sheet).replace("'", "''").replace('"', '""')
+    return f'=HYPERLINK("#\'{sheet}\'!{item.cell}","{item.cell}")'
+
+
+_ADDRESS = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
+
+
 def _previous_marks(grid: Grid) -> list[tuple[str, str]]:
     """Return the (sheet, cell) pairs the last check marked, read back from the `Kiểm tra` sheet."""
     rows = grid.sheet(FINDINGS_SHEET) or []
@@ -289,11 +311,12 @@ def _previous_marks(grid: Grid) -> list[tuple[str, str]]:
         if "Trang tính" in row and "Ô" in row and "Tệp" in row:
             file_col, sheet_col, cell_col = row.index("Tệp"), row.index("Trang tính"), row.index("Ô")
             # Rows about other files (a merge lists the wards' findings) mark nothing here.
+            # Rows typed over by hand (anything but a cell address) are ignored.
             return [
                 (str(line[sheet_col]), str(line[cell_col]))
                 for line in rows[r + 1:]
-                if len(line) > max(file_col, sheet_col, cell_col) and line[sheet_col] and line[cell_col]
-                and line[file_col] in (None, grid.source)
+                if len(line) > max(file_col, sheet_col, cell_col) and line[sheet_col]
+                and _ADDRESS.match(str(line[cell_col] or "")) and line[file_col] in (None, grid.source)
             ]
     return []
 
@@ -462,7 +485,8 @@ def merge(book: xw.Book, wards_root: str | Path | None = None) -> str:
             rows = merged_sheets.sheet(name)
             if rows:
                 width = max(len(row) for row in rows)
-                _sheet(book, name)["A1"].value = [row + [None] * (width - len(row)) for row in rows]
+                _sheet(book, name)["A1"].value = [[_as_text(v) for v in row] + [None] * (width - len(row))
+                                                  for row in rows]
         _write_findings(session, result.findings, f"KẾT QUẢ TỔNG HỢP — {len(files)} tệp trong {folder}")
         missing = len(result.missing)
         summary = (f"Tổng hợp xong: {result.included}/{len(files)} tệp được đưa vào, đã điền {written} ô số liệu "
