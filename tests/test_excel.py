@@ -417,9 +417,21 @@ def test_sentence_function_matches_the_report_helper():
     catalog = default_catalog()
     ind = catalog.key_targets[0]
     figure = Figure(code=ind.code, row=0, plan=1000, last_year=1138.3, actual=1172.5)
-    expected = sentence(evaluate_indicator(ind, figure), catalog)
-    assert expected and excel.XT_CAU(ind.code, 1172.5, 1000, 1138.3) == expected
+    result = evaluate_indicator(ind, figure)
+    assert excel.XT_CAU(ind.code, 1172.5, 1000, 1138.3) == sentence(result, catalog, estimate=True)
+    final = excel.XT_CAU(ind.code, 1172.5, 1000, 1138.3, "Thực hiện")
+    assert final == sentence(result, catalog, estimate=False) and "1.172,5" in final
     assert excel.XT_CAU(ind.code, None, 1000) == ""
+
+
+def test_sentence_function_for_an_indicator_outside_the_catalog():
+    needs("xltools.report", "sentence")
+    from importlib import resources
+
+    if not resources.files("xltools.data").joinpath("catalog.csv").is_file():
+        pytest.skip("the default catalog has not landed yet")
+    text = excel.XT_CAU("", 1172.5, 1000, 1138.3, "Thực hiện", "Tổng thu ngân sách", "tỷ đồng")
+    assert "Tổng thu ngân sách" in text and "1.172,5 tỷ đồng" in text
 
 
 def test_the_server_confines_merge_to_its_wards_root(tmp_path, catalog):

@@ -705,8 +705,12 @@ def _default_catalog() -> Catalog:
 
 @xw.func
 @_sheet_function
-def XT_CAU(code, actual, plan=None, last_year=None, name=None, unit=None):
-    """Return the report's sentence for one indicator: its code in the catalog, or a `name` and `unit`."""
+def XT_CAU(code, actual, plan=None, last_year=None, status=None, name=None, unit=None):
+    """Return the report's sentence for one indicator: its code in the catalog, or a `name` and `unit`.
+
+    `status` is the workbook's «Tính chất số liệu»: anything but «Thực hiện» reads as an
+    estimate (`ước đạt`), as in the report.
+    """
     text = "" if code is None else unicodedata.normalize("NFC", str(code)).strip()
     catalog = _default_catalog()
     if text in catalog.by_code:
@@ -721,4 +725,5 @@ def XT_CAU(code, actual, plan=None, last_year=None, name=None, unit=None):
         return ""
     from .report import sentence
 
-    return sentence(result, catalog)
+    estimate = Submission(status=unicodedata.normalize("NFC", str(status or "")).strip()).is_estimate
+    return sentence(result, catalog, estimate=estimate)
