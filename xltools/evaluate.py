@@ -51,7 +51,12 @@ class Result:
 
 
 def _usable(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _ratio(top, base, what: str) -> tuple[float | None, str | None]:
@@ -64,7 +69,7 @@ def _ratio(top, base, what: str) -> tuple[float | None, str | None]:
         return None, f"{what} bằng 0"
     if base < 0:
         return None, f"{what} là số âm"
-    value = top / base * 100
+    value = float(top) / float(base) * 100
     return (value, None) if math.isfinite(value) else (None, "số quá lớn")
 
 
@@ -86,7 +91,7 @@ def _change(ind: Indicator, actual, last_year) -> tuple[float | None, str | None
     if ind.is_rate:
         if not (_usable(actual) and _usable(last_year)):
             return None, "chưa đủ số cùng kỳ và số thực hiện"
-        value = actual - last_year
+        value = float(actual) - float(last_year)
         return (value, None) if math.isfinite(value) else (None, "số quá lớn")
     value, reason = pct_of_last_year(actual, last_year)
     return (value - 100, None) if value is not None else (None, reason)
