@@ -38,10 +38,14 @@ def start(*arguments, env=None):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """Return the base URL of a running `xltools serve --token …` on a free local port."""
+def reports(tmp_path_factory):
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="module")
+def server(reports):
+    """Return the base URL of a running `xltools serve --token … --output-dir …` on a free local port."""
     port = free_port()
-    reports = tmp_path_factory.mktemp("reports")
     process = start("--port", str(port), "--token", TOKEN, "--output-dir", str(reports))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -144,3 +148,31 @@ def test_serve_refuses_an_output_folder_that_does_not_exist(tmp_path):
     out, err = process.communicate(timeout=30)
     assert process.returncode == 2
     assert f"--output-dir: không tìm thấy thư mục «{tmp_path / 'khong-co'}»." in err
+
+
+def test_check_over_http_marks_the_cell_and_calls_the_note_macro_of_the_add_in(server, make_workbook):
+    pytest.importorskip("xltools.check")
+    from xltools.grid import read_grid
+    from xltools.parse import parse_grid
+
+    path = make_workbook(dict(FIGURES, DN_MOI={"plan": 100, "last_year": 90, "actual": "abc"}))
+    row = parse_grid(read_grid(path)).figures["DN_MOI"].row
+    status, answer = post(f"{server}/xlwings/check?macros=XLTools.xlam", excel.book_payload(path))
+    assert status == 200
+    data = [a for a in answer["actions"] if a["sheet_position"] == 2]
+    assert {"func": "setRangeColor", "args": [excel.ERROR_FILL], "values": None, "sheet_position": 2,
+            "start_row": row - 1, "start_column": 6, "row_count": 1, "column_count": 1} in data
+    notes = [a["args"] for a in answer["actions"] if a["func"] == "runMacro"]
+    assert ["'XLTools.xlam'!XLToolsSetNote", "Số liệu", f"G{row}",
+            "Lỗi: Ô này phải là số nhưng đang ghi «abc» (không phải là số). Đề nghị nhập lại bằng số, ví dụ 1.172,5."
+            ] in notes
+
+
+def test_report_over_http_is_written_into_the_output_folder(server, reports, make_workbook):
+    path = make_workbook(FIGURES, name="tran-phu.xlsx")
+    status, answer = post(f"{server}/xlwings/report", excel.book_payload(path))
+    assert status == 200
+    target = reports / "tran-phu - báo cáo.docx"
+    assert target.is_file() and target.stat().st_size > 10_000
+    rows = [a["values"][0] for a in answer["actions"] if a["func"] == "setValues" and a["sheet_position"] == 1]
+    assert ["Tệp báo cáo", str(target)] in rows
