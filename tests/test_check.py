@@ -422,3 +422,43 @@ def test_cli_annotate_one_file_and_several(make_workbook, catalog_file, tmp_path
     # Writing again without --force refuses, and says so: exit 2.
     assert main(["check", str(one), "--annotate", str(target), "--catalog", catalog_file]) == 2
     assert "đã tồn tại" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- demo wards
+
+
+def _demo_slips():
+    """Return (catalog, demo module) when the default catalog and planted demo slips exist, else skip."""
+    from importlib import resources
+
+    if not resources.files("xltools.data").joinpath("catalog.csv").is_file():
+        pytest.skip("the default catalog (xltools/data/catalog.csv) has not landed")
+    from xltools import demo
+    from xltools.catalog import default_catalog
+
+    catalog = default_catalog()
+    wards = demo.ward_figures(catalog, demo.city_figures())
+    slips = demo.plant_slips(wards, catalog)
+    if not slips or not all(hasattr(s, "rule") for s in slips):
+        pytest.skip("demo.plant_slips plants no slips with a rule code yet")
+    return catalog, demo, slips
+
+
+def test_demo_slips_are_all_found_and_nothing_else(tmp_path):
+    catalog, demo, slips = _demo_slips()
+    paths = demo.write_demo_wards(tmp_path / "wards", catalog)
+    found_by_ward = {}
+    for path in paths:
+        result = check_file(path, catalog)
+        assert result.readable, path
+        found_by_ward[result.submission.unit_code] = result
+    unmatched = {ward: list(result.findings) for ward, result in found_by_ward.items()}
+    for slip in slips:
+        result = found_by_ward[slip.ward]
+        # A wrong part shows at its total (parts-sum), a wrong numerator at the numerator: either cell is the slip's.
+        near = {slip.code, catalog[slip.code].parent} - {""}
+        match = next((f for f in unmatched[slip.ward] if f.code == slip.rule and f.indicator in near), None)
+        assert match is not None, f"slip not found: {slip}"
+        unmatched[slip.ward].remove(match)
+    leftovers = [(ward, f.code, f.cell, f.message) for ward, items in unmatched.items() for f in items]
+    assert leftovers == []
