@@ -43,10 +43,16 @@ def reports(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(reports):
-    """Return the base URL of a running `xltools serve --token … --output-dir …` on a free local port."""
+def wards_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("du-lieu")
+
+
+@pytest.fixture(scope="module")
+def server(reports, wards_root):
+    """Return the base URL of a running `xltools serve --token … --output-dir … --wards-root …` on a free port."""
     port = free_port()
-    process = start("--port", str(port), "--token", TOKEN, "--output-dir", str(reports))
+    process = start("--port", str(port), "--token", TOKEN, "--output-dir", str(reports),
+                    "--wards-root", str(wards_root))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -176,3 +182,25 @@ def test_report_over_http_is_written_into_the_output_folder(server, reports, mak
     assert target.is_file() and target.stat().st_size > 10_000
     rows = [a["values"][0] for a in answer["actions"] if a["func"] == "setValues" and a["sheet_position"] == 1]
     assert ["Tệp báo cáo", str(target)] in rows
+
+
+def test_merge_over_http_reads_a_folder_under_the_wards_root(server, wards_root, tmp_path, catalog):
+    from xltools.writer import build_workbook, save_workbook, write_figures
+
+    folder = wards_root / "2022" / "phuong-xa"
+    folder.mkdir(parents=True)
+    for code, name, actual in (("TRAN_PHU", "Phường Trần Phú", 1172.5), ("BAC_HA", "Phường Bắc Hà", 450)):
+        ward = build_workbook(catalog, unit_code=code, unit_name=name, year=2022)
+        write_figures(ward, {"THU_NS": {"plan": 1000, "actual": actual}})
+        save_workbook(ward, folder / f"{code}.xlsx")
+    city = build_workbook(catalog, unit_code="TP", unit_name="Thành phố Hà Tĩnh", year=2022, city=True,
+                          info={"ward_folder": "2022/phuong-xa"}, units=[("TRAN_PHU", "Phường Trần Phú"),
+                                                                        ("BAC_HA", "Phường Bắc Hà")])
+    save_workbook(city, tmp_path / "thanh-pho.xlsx")
+    status, answer = post(f"{server}/xlwings/merge", excel.book_payload(tmp_path / "thanh-pho.xlsx"))
+    assert status == 200
+    actual = [a["values"] for a in answer["actions"]
+              if a["func"] == "setValues" and a["sheet_position"] == 2 and (a["start_row"], a["start_column"]) == (6, 6)]
+    assert actual == [[[1622.5]]]
+    message = [a["values"][0][1] for a in answer["actions"] if a["func"] == "setValues" and a["sheet_position"] == 1]
+    assert message[-1].split(": ", 1)[1].startswith("Tổng hợp xong: 2/2 tệp được đưa vào")
