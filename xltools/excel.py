@@ -389,7 +389,8 @@ def check(book: xw.Book) -> str:
         _write_findings(session, findings, f"KẾT QUẢ KIỂM TRA — {session.grid.source}")
         if not findings:
             return "Kiểm tra xong: không có lỗi, không có cảnh báo. Có thể gửi báo cáo."
-        verdict = "Đề nghị sửa các ô tô đỏ rồi bấm Kiểm tra lại." if errors else "Có thể gửi báo cáo sau khi xem lại các cảnh báo."
+        verdict = ("Đề nghị sửa các ô tô đỏ rồi bấm Kiểm tra lại." if errors
+                   else "Có thể gửi báo cáo sau khi xem lại các cảnh báo.")
         return f"Kiểm tra xong: {errors} lỗi, {warnings} cảnh báo (xem trang «{FINDINGS_SHEET}»). {verdict}"
 
     return _handle(book, "kiểm tra", run)
@@ -464,6 +465,7 @@ def merge(book: xw.Book, wards_root: str | Path | None = None) -> str:
     folder (see `_wards_folder`).
     """
     def run(session: _Session) -> str:
+        # Imported on use: Excel loads this module for the worksheet functions, which should start fast.
         from .merge import MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, ward_files
         from .merge import merge as merge_files
 
