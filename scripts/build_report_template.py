@@ -150,8 +150,8 @@ def _rule(container, width: float, length: float, before: float = 0):
     side = Cm((width - length) / 2)
     paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = side
     p_pr = paragraph._p.get_or_add_pPr()
-    p_pr.append(parse_xml(f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="6" w:space="1" w:color="000000"/>'
-                          '</w:pBdr>'))
+    border = parse_xml(f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>')
+    p_pr.insert_element_before(border, "w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc", "w:rPr")
     mark = OxmlElement("w:rPr")
     size = OxmlElement("w:sz")
     size.set(qn("w:val"), "8")
@@ -170,9 +170,7 @@ def _cell(table, row: int, column: int, width: float):
 def _fixed_table(doc, rows: int, widths: list[float]):
     table = doc.add_table(rows=rows, cols=len(widths))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    tbl_pr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
+    table.autofit = False  # a fixed layout, so Word keeps the measured column widths
     grid = table._tbl.tblGrid
     for column, width in zip(grid.findall(qn("w:gridCol")), widths):
         column.set(qn("w:w"), str(int(Cm(width).twips)))

@@ -123,11 +123,7 @@ def _appendix_table(subdoc, context: ReportContext, styles: set[str]) -> None:
     table = subdoc.add_table(rows=1 + len(context.appendix), cols=len(COLUMN_WIDTHS))
     if "BC Bảng phụ lục" in styles:
         table.style = "BC Bảng phụ lục"
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    table.autofit = False  # fixed layout: the widths below hold
     for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), COLUMN_WIDTHS):
         column.set(qn("w:w"), str(int(Cm(width).twips)))
     rows = table.rows
