@@ -358,3 +358,48 @@ def test_libreoffice_renders_the_report(ward, tmp_path):
                      "BÁO CÁO", "Phần thứ nhất", "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", "Phụ lục",
                      "vượt 17% kế hoạch và tăng 3% so với cùng kỳ", "Gồm các chỉ tiêu: Tổng thu ngân sách"):
         assert expected in flat, expected
+
+
+# ---------------------------------------------------------------------------------------- template, dates
+
+
+def test_committed_template_is_what_the_script_builds(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_report_template",
+                                                  Path(__file__).parent.parent / "scripts" / "build_report_template.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    built = script.build(tmp_path / "bao-cao.docx")
+    committed = Path(__file__).parent.parent / "templates" / "bao-cao.docx"
+    for part in ("word/document.xml", "word/styles.xml", "word/footnotes.xml", "word/settings.xml"):
+        assert _xml(built, part) == _xml(committed, part), f"{part}: rerun scripts/build_report_template.py"
+
+
+def test_dated_report_and_numbered_document(make_workbook, catalog):
+    import datetime as dt
+
+    from xltools.writer import build_workbook
+
+    def details(book):
+        sheet = book["Thông tin"]
+        row = sheet.max_row + 2
+        for label, value in (("Số văn bản", "5"), ("Địa danh", "Hà Tĩnh"), ("Người ký", "Nguyễn Văn A"),
+                             ("Nơi nhận", "Thường trực Thành ủy; UBND các phường, xã; Lưu: VT, VP")):
+            sheet.cell(row, 1, label)
+            sheet.cell(row, 2, value)
+            row += 1
+
+    text = report_text(make_workbook(FIGURES, edit=details), date=dt.date(2023, 1, 5))
+    assert "Số: 05/BC-UBND" in text
+    assert "Hà Tĩnh, ngày 05 tháng 01 năm 2023" in text
+    assert "Nơi nhận:\n- Thường trực Thành ủy;\n- UBND các phường, xã;\n- Lưu: VT, VP.\n" in text
+    assert "CHỦ TỊCH\nNguyễn Văn A\n" in text
+
+
+def test_half_year_report(make_workbook):
+    text = report_text(make_workbook(FIGURES, period="6 tháng"))
+    assert "Tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội 6 tháng năm 2022; nhiệm vụ, giải pháp trọng " \
+           "tâm thời gian tới" in text
+    assert "6 tháng năm 2022, kế hoạch đề ra 5 chỉ tiêu chủ yếu" in text
+    assert "Quý I năm 2022, kế hoạch đề ra" in report_text(make_workbook(FIGURES, name="q1.xlsx", period="Quý I"))
