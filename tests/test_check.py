@@ -80,6 +80,20 @@ def test_every_rule_code_has_a_message_row():
         assert "đề nghị" in message.casefold(), code  # every message says what to do
 
 
+def test_unknown_indicator(make_workbook, catalog):
+    def extra_row(book):
+        book[DATA]["A22"], book[DATA]["C22"], book[DATA]["G22"] = "CAY_XANH", "Số cây xanh trồng mới", 120
+    assert found(make_workbook(CLEAN, edit=extra_row), catalog) == {("unknown-indicator", DATA, "A22")}
+
+
+def test_missing_indicator(make_workbook, catalog):
+    path = make_workbook(CLEAN, edit=lambda book: book[DATA].delete_rows(13))
+    result = check_file(path, catalog)
+    assert [(f.code, f.sheet, f.cell, f.indicator) for f in result.findings] == [
+        ("missing-indicator", DATA, None, "LUA_DT")]
+    assert "«Diện tích lúa» (mã LUA_DT)" in result.findings[0].message
+
+
 def test_required_empty(make_workbook, catalog):
     empty = make_workbook(figures(HO_NGHEO_TL={"actual": None}, DN_MOI={"actual": None}), name="empty.xlsx")
     assert found(empty, catalog) == {("required-empty", DATA, "G18"), ("required-empty", DATA, "G11")}
@@ -225,8 +239,9 @@ def test_version_mismatch_explained_by_the_hidden_catalog_copy(make_workbook, ca
     old = catalog_from_rows([header, *old_rows], source="old")
     path = make_workbook(CLEAN, catalog=old)
     result = check_file(path, catalog)
-    assert {(f.code, f.sheet, f.cell) for f in result.findings} == {
-        ("version-mismatch", INFO, "B7"), ("catalog-changes", "Danh mục", None)}
+    assert {(f.code, f.sheet, f.cell, f.indicator) for f in result.findings} == {
+        ("version-mismatch", INFO, "B7", None), ("catalog-changes", "Danh mục", None, None),
+        ("missing-indicator", DATA, None, "TANG_TRUONG")}
     changes = next(f for f in result.findings if f.code == "catalog-changes").message
     assert "thiếu chỉ tiêu TANG_TRUONG" in changes and "khác định nghĩa chỉ tiêu LUA_NS" in changes
     assert old.version in changes and catalog.version in changes

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..catalog import Catalog, Indicator
 from ..evaluate import Result, evaluate
 from ..findings import Finding, finding
-from ..layout import DATA_COLUMNS, INFO_SHEET, INPUT_FIELDS, LEVELS, PERIODS, UNIT_CODE_PATTERN
+from ..layout import DATA_COLUMNS, DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, PERIODS, UNIT_CODE_PATTERN
 from ..numbers import format_number, format_percent
 from ..parse import Figure, Submission
 
@@ -43,6 +43,12 @@ class Context:
     def has_info(self) -> bool:
         """Return True when the workbook has its `Thông tin` sheet (parse reports a missing one)."""
         return not any(p.code == "missing-sheet" and p.sheet == INFO_SHEET for p in self.sub.problems)
+
+    @property
+    def has_data(self) -> bool:
+        """Return True when the data sheet and its header row were found."""
+        return not any(p.code in ("missing-sheet", "missing-header") and p.sheet in (DATA_SHEET, self.sub.data_sheet)
+                       for p in self.sub.problems)
 
     def rows(self) -> Iterator[tuple[Indicator, Figure]]:
         """Yield each catalog indicator that has a row in the workbook, with its figures."""
@@ -84,6 +90,31 @@ class Rule:
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         raise NotImplementedError
+
+
+class UnknownIndicator(Rule):
+    """A row whose code (mã) is not in the catalog: its figures are not used."""
+
+    code = "unknown-indicator"
+
+    def check(self, ctx):
+        for code, figure in ctx.sub.figures.items():
+            if code not in ctx.catalog.by_code:
+                yield ctx.at(self.code, figure, "code", name=figure.name or code, code_value=code)
+
+
+class MissingIndicator(Rule):
+    """An indicator of the catalog with no row in the data sheet (a deleted row)."""
+
+    code = "missing-indicator"
+
+    def check(self, ctx):
+        if not ctx.has_data:
+            return
+        for ind in ctx.catalog:
+            if ctx.sub.figure(ind.code) is None:
+                yield finding(self.code, file=ctx.sub.file, sheet=ctx.sub.data_sheet, indicator=ind.code,
+                              name=ind.name, code_value=ind.code)
 
 
 class RequiredEmpty(Rule):
@@ -351,6 +382,8 @@ RULES: tuple[Rule, ...] = (
     UnitCode(),
     Period(),
     VersionMismatch(),
+    UnknownIndicator(),
+    MissingIndicator(),
     RequiredEmpty(),
     Negative(),
     RateRange(),
