@@ -403,3 +403,53 @@ def test_half_year_report(make_workbook):
            "tâm thời gian tới" in text
     assert "6 tháng năm 2022, kế hoạch đề ra 5 chỉ tiêu chủ yếu" in text
     assert "Quý I năm 2022, kế hoạch đề ra" in report_text(make_workbook(FIGURES, name="q1.xlsx", period="Quý I"))
+
+
+# ---------------------------------------------------------------------------------- default catalog, demo
+
+
+def _have_demo_data() -> bool:
+    from importlib import resources
+
+    data = resources.files("xltools.data")
+    return data.joinpath("catalog.csv").is_file() and data.joinpath("city_2022.csv").is_file()
+
+
+needs_demo = pytest.mark.skipif(not _have_demo_data(), reason="the default catalog and demo figures are not there yet")
+
+
+@pytest.fixture(scope="module")
+def demo_city(tmp_path_factory):
+    """Return (city workbook, one ward workbook) of the demo: 15 wards merged over the city base."""
+    from xltools.demo import write_city_base, write_demo_wards
+    from xltools.merge import merge
+
+    folder = tmp_path_factory.mktemp("demo")
+    wards = write_demo_wards(folder / "phuong-xa")
+    base = write_city_base(folder / "thanh-pho-co-so.xlsx")
+    out = folder / "thanh-pho-2022.xlsx"
+    merge([folder / "phuong-xa"], out, base=base, jobs=1)
+    return out, wards[0]
+
+
+@needs_demo
+def test_demo_city_report_text_golden(demo_city):
+    check_golden("report_demo_city.txt", report_text(demo_city[0]))
+
+
+@needs_demo
+def test_demo_ward_report_text_golden(demo_city):
+    check_golden("report_demo_ward.txt", report_text(demo_city[1]))
+
+
+@needs_demo
+def test_demo_city_key_summary_adds_up(demo_city):
+    context = build_context(demo_city[0])
+    summary = context.summary
+    assert summary.total == len(context.catalog.key_targets)
+    groups = [summary.exceeded, summary.met, summary.missed, summary.unknown]
+    assert sum(len(group) for group in groups) == summary.total
+    assert len(context.footnotes) == sum(1 for group in groups if group)
+    for group, note in zip([g for g in groups if g], context.footnotes):
+        assert note == "Gồm các chỉ tiêu: " + "; ".join(r.indicator.name for r in group) + "."
+    assert context.chart and context.rankings
