@@ -29,6 +29,7 @@ FOOTNOTE = re.compile("\ue000(\\d+)\ue001")  # a footnote reference inside a blo
 ASSESSMENT_NOTES = GENERAL_NOTES[:3]
 TASK_NOTES, PROPOSAL_NOTES = GENERAL_NOTES[3], GENERAL_NOTES[4]
 LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
+_PEOPLES_COMMITTEE = re.compile(r"^((?:ỦY|UỶ) BAN NHÂN DÂN)\s+(?=\S)")
 _NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\.?\s+")
 
 
@@ -165,12 +166,11 @@ def _lines(text: str) -> list[str]:
 
 def _header(sub: Submission, words: dict) -> dict:
     info = sub.info
-    agency = " ".join(info.get("agency", "").split()) or f"ỦY BAN NHÂN DÂN {sub.unit_name}".strip()
-    agency = agency.upper()
-    if agency.startswith("ỦY BAN NHÂN DÂN ") and "\n" not in agency:
-        agency_lines = ["ỦY BAN NHÂN DÂN", agency[len("ỦY BAN NHÂN DÂN "):]]
-    else:
-        agency_lines = _lines(agency)
+    agency = info.get("agency", "").strip() or f"ỦY BAN NHÂN DÂN {sub.unit_name}".strip()
+    agency_lines = [" ".join(line.split()).upper() for line in agency.splitlines() if line.strip()]
+    people = _PEOPLES_COMMITTEE.match(agency_lines[0])
+    if len(agency_lines) == 1 and people:  # "ỦY BAN NHÂN DÂN" above the place, as on every UBND header
+        agency_lines = [people.group(1), agency_lines[0][people.end():]]
     recipients = [item.rstrip(".;") for item in _lines(info.get("recipients", ""))]
     keep = [item for item in recipients if not item.startswith("Lưu")]
     archive = next((item for item in recipients if item.startswith("Lưu")), "Lưu: VT")
