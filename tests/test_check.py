@@ -13,8 +13,11 @@ import copy
 import hashlib
 import json
 import subprocess
+from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import FIELDS, SMALL, have_soffice
@@ -302,6 +305,32 @@ def test_findings_to_json_has_the_design_keys(make_workbook, catalog):
     assert items == [{"severity": "error", "code": "negative", "message": items[0]["message"], "file": "ward.xlsx",
                       "sheet": DATA, "cell": "G13", "indicator": "LUA_DT"}]
     json.dumps(items, ensure_ascii=False)
+
+
+NUMBERS = st.one_of(
+    st.none(), st.just(0.0), st.floats(min_value=-1e12, max_value=1e12),
+    st.sampled_from([1e30, -1e30, 1e308, -1e308, 5e-324, float("nan"), float("inf"), 0.9728, 97.28, 100.12]),
+)
+
+
+@settings(max_examples=200, deadline=timedelta(seconds=5), derandomize=True)
+@given(st.lists(st.tuples(*[NUMBERS] * 6), min_size=len(SMALL), max_size=len(SMALL)),
+       st.sampled_from(["TRAN_PHU", "", "tran phú"]), st.sampled_from(["Năm", "", "Quý V"]))
+def test_check_submission_never_raises(values, unit_code, period):
+    from conftest import small_catalog
+    from xltools.parse import Figure, Submission
+
+    catalog = small_catalog()
+    sub = Submission(file="w.xlsx", unit_code=unit_code, period=period, year=2022, version=catalog.version,
+                     info_cells={"unit_code": "B1", "period": "B4", "year": "B5", "version": "B7"})
+    for row, (ind, numbers) in enumerate(zip(catalog, values), start=7):
+        fields = dict(zip(("plan", "last_year", "actual", "next_plan", "pct_plan", "pct_last_year"), numbers))
+        cells = {name: f"{letter}{row}" for name, letter in zip(fields, "EFGJHI")}
+        sub.figures[ind.code] = Figure(ind.code, row, ind.name, ind.unit, cells=cells, raw=dict(fields), **fields)
+    table = message_table()
+    for item in check_submission(sub, catalog):
+        assert item.code in table and "{" not in item.message, item
+        assert item.sheet in (DATA, INFO) and item.file == "w.xlsx"
 
 
 # --------------------------------------------------------------------------- annotate

@@ -17,7 +17,7 @@ from ..catalog import Catalog, Indicator
 from ..evaluate import Result, evaluate
 from ..findings import Finding, finding
 from ..layout import DATA_COLUMNS, DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, PERIODS, UNIT_CODE_PATTERN
-from ..numbers import format_number, format_percent
+from ..numbers import format_number
 from ..parse import Figure, Submission
 
 __all__ = ["Context", "Rule", "RULES"]
@@ -80,7 +80,14 @@ def _usable(value) -> bool:
 
 
 def _n(value: float, decimals: int | None = None) -> str:
-    return format_number(value, decimals)
+    try:
+        return format_number(value, decimals)
+    except (ValueError, ArithmeticError):  # beyond what Decimal rounds (about 1e26): show it as Excel would
+        return f"{value:.6g}".replace(".", ",")
+
+
+def _pct(value: float, decimals: int | None = None) -> str:
+    return _n(value, decimals) + "%"
 
 
 class Rule:
@@ -159,7 +166,7 @@ class RateRange(Rule):
     def check(self, ctx):
         for ind, figure, name, value in ctx.values():
             if _above_hundred(ind, value):
-                yield ctx.at(self.code, figure, name, name=ind.name, value=format_percent(value))
+                yield ctx.at(self.code, figure, name, name=ind.name, value=_pct(value))
 
 
 def _outside(ind: Indicator, value: float) -> bool:
@@ -294,11 +301,11 @@ class TypedPercent(Rule):
             if computed is not None and typed_matches(typed, computed):
                 continue
             decimals = typed_decimals(typed)
-            shown = format_percent(typed, 2 if decimals is None else decimals)
+            shown = _pct(typed, 2 if decimals is None else decimals)
             if computed is None:
                 expected = f"không tính được vì {result.reasons.get(self.field, 'thiếu số liệu')}"
             else:
-                expected = f"{format_percent(computed, 2)} (= {self._formula(ind, figure)})"
+                expected = f"{_pct(computed, 2)} (= {self._formula(ind, figure)})"
             yield ctx.at(self.code, figure, self.field, name=ind.name, typed=shown, expected=expected)
 
     def _formula(self, ind: Indicator, figure: Figure) -> str:
