@@ -7,8 +7,8 @@ unit, the newest file when a unit sent two), consolidates by each indicator's ru
 writes a city workbook of the same contract as a ward workbook, so check and report work on
 it unchanged. Rates are recomputed from their consolidated parts, never averaged.
 
-The large sheets (per-unit matrix, ranking, register, findings) get their header rows from
-openpyxl and their body rows as sheet XML written directly: openpyxl needs about a second per
+The sheets that grow with the number of wards (per-unit matrix, ranking, register, findings)
+are written as sheet XML directly into the saved workbook: openpyxl needs about a second per
 100.000 cells, the direct XML a tenth of that.
 """
 
@@ -177,21 +177,24 @@ class MergeResult:
 def ward_files(inputs: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[Path]:
     """Return the workbook files named in `inputs`, folders expanded, Office lock files (`~$…`) left out.
 
-    Raise BadArguments for an input that does not exist.
+    A file named twice (directly and through its folder) is listed once; files in `skip` (the
+    output, the base) never. Raise BadArguments for an input that does not exist.
     """
-    skipped = {_same_file_key(p) for p in skip}
+    skipped = {_identity(Path(p)) for p in skip} - {None}
     out: list[Path] = []
     seen: set = set()
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES)
+            with os.scandir(path) as entries:
+                found = sorted(Path(e.path) for e in entries
+                               if e.is_file() and os.path.splitext(e.name)[1].lower() in WORKBOOK_SUFFIXES)
         elif path.is_file():
             found = [path]
         else:
             raise BadArguments(f"{path}: không tìm thấy tệp hoặc thư mục.")
         for candidate in found:
-            key = _same_file_key(candidate)
+            key = _identity(candidate)
             if candidate.name.startswith("~$") or key in skipped or key in seen:
                 continue
             seen.add(key)
@@ -199,11 +202,13 @@ def ward_files(inputs: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[
     return out
 
 
-def _same_file_key(path: Path):
+def _identity(path: Path):
+    """Return what makes `path` the same file under another name (device, inode), or None if absent."""
     try:
-        return path.resolve()
+        stat = path.stat()
     except OSError:
-        return path.absolute()
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 class _PinnedCatalog(Catalog):
@@ -633,7 +638,7 @@ def _matrix_table(catalog: Catalog, city: dict, used: list[WardFile], values: np
     actual = INPUT_FIELDS.index("actual")
     rows = []
     for i, ind in enumerate(catalog):
-        ward_values = values[: len(units), i, actual] if ind.ward_entered else [None] * len(units)
+        ward_values = values[: len(units), i, actual].tolist() if ind.ward_entered else [None] * len(units)
         rows.append([ind.code, ind.name, ind.unit, city[ind.code][actual], *ward_values])
     return _Table(f"SỐ LIỆU THỰC HIỆN KỲ BÁO CÁO THEO ĐƠN VỊ — {title}", header, rows,
                   {1: 14, 2: 46, 3: 11, 4: 16}, "E4")
