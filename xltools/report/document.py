@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ..errors import OutputExists, XltoolsError
 from ..numbers import format_number
 from .context import FOOTNOTE, ReportContext, build_context
 from .footnotes import add_footnotes, footnotes_part, reference_xml
+from .sentences import render
 
 __all__ = ["write_report", "report_text", "render_docx", "TEMPLATE"]
 
@@ -156,6 +158,7 @@ def chart_png(context: ReportContext) -> bytes:
     from matplotlib.figure import Figure
 
     items = context.chart
+    font = _chart_font()
     groups = list(dict.fromkeys(group for group, _, _ in items))
     colours = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5"]
     colour = {group: colours[i % len(colours)] for i, group in enumerate(groups)}
@@ -167,22 +170,46 @@ def chart_png(context: ReportContext) -> bytes:
     bars = axes.barh(range(len(items)), values, color=[colour[g] for g, _, _ in items][::-1], height=0.65)
     for bar, (_, _, pct) in zip(bars, items[::-1]):
         axes.text(bar.get_width() + 2, bar.get_y() + bar.get_height() / 2, format_number(pct, 1) + "%",
-                  va="center", fontsize=7, family="serif")
+                  va="center", fontproperties=font, fontsize=7)
     axes.axvline(100, color="#c00000", linewidth=0.9, linestyle="--")
-    axes.set_yticks(range(len(items)), names, fontsize=7, family="serif")
+    axes.set_yticks(range(len(items)), names, fontproperties=font, fontsize=7)
     axes.set_xlim(0, max(values + [100]) * 1.15)
-    axes.set_xlabel("% so với kế hoạch (đường đứt: 100% kế hoạch)", fontsize=8, family="serif")
+    axes.set_xlabel(render("chart_axis", context.words), fontproperties=font, fontsize=8)
     axes.tick_params(axis="x", labelsize=7)
     axes.xaxis.set_major_formatter(lambda value, _: format_number(value, 0))
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     handles = [axes.barh([0], [0], color=colour[g], label=g) for g in groups]
-    axes.legend(handles=[h[0] for h in handles], labels=groups, fontsize=7, loc="lower right", frameon=False,
-                prop={"family": "serif", "size": 7})
+    legend_font = font.copy()
+    legend_font.set_size(7)
+    axes.legend(handles=[h[0] for h in handles], labels=groups, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                ncol=min(len(groups), 4), frameon=False, prop=legend_font)
+    for label in axes.get_xticklabels():
+        label.set_fontproperties(font)
+        label.set_fontsize(7)
     figure.tight_layout()
     stream = io.BytesIO()
     figure.savefig(stream, format="png", metadata={"Software": None})
     return stream.getvalue()
+
+
+@cache
+def _chart_font():
+    """Return the FontProperties of a Times-like font that has every Vietnamese letter, else DejaVu Sans."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    wanted = ("Times New Roman", "Liberation Serif", "Tinos", "DejaVu Serif")
+    for name in wanted:
+        for entry in font_manager.fontManager.ttflist:
+            if entry.name == name and entry.style == "normal" and entry.weight in (400, "normal", "regular"):
+                try:
+                    letters = FT2Font(entry.fname).get_charmap()
+                except (OSError, RuntimeError):
+                    continue
+                if all(ord(letter) in letters for letter in "ợữằẫỹđ"):
+                    return font_manager.FontProperties(fname=entry.fname)
+    return font_manager.FontProperties(family="DejaVu Sans")
 
 
 def _short(name: str, limit: int = 48) -> str:
