@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..catalog import Catalog, Indicator
 from ..evaluate import Result, evaluate
@@ -30,10 +31,15 @@ class Context:
     sub: Submission
     catalog: Catalog
     results: dict[str, Result] = field(default_factory=dict)
+    children: dict[str, list[Indicator]] = field(default_factory=dict)  # parent code -> its parts
 
     @classmethod
     def of(cls, sub: Submission, catalog: Catalog) -> Context:
-        return cls(sub, catalog, {r.code: r for r in evaluate(sub, catalog)})
+        children: dict[str, list[Indicator]] = {}
+        for ind in catalog:
+            if ind.parent:
+                children.setdefault(ind.parent, []).append(ind)
+        return cls(sub, catalog, {r.code: r for r in evaluate(sub, catalog)}, children)
 
     @property
     def is_city(self) -> bool:
@@ -217,8 +223,8 @@ class PartsSum(Rule):
 
     def check(self, ctx):
         for ind, figure in ctx.rows():
-            children = [c for c in ctx.catalog.children(ind.code) if ctx.sub.figure(c.code) is not None]
-            if not children or len(children) != len(ctx.catalog.children(ind.code)):
+            children = ctx.children.get(ind.code)
+            if not children or any(ctx.sub.figure(c.code) is None for c in children):
                 continue
             for name in INPUT_FIELDS:
                 total_value = figure.value(name)
@@ -338,15 +344,21 @@ class YoyJump(Rule):
                          unit=ind.unit)
 
 
+@lru_cache(maxsize=8)
+def catalog_version(catalog: Catalog) -> str:
+    """Return `catalog.version`, fingerprinted once per catalog rather than once per workbook checked."""
+    return catalog.version
+
+
 class VersionMismatch(Rule):
     """A workbook made from another version of the catalog than the one it is checked against."""
 
     code = "version-mismatch"
 
     def check(self, ctx):
-        if ctx.has_info and ctx.sub.version.strip() != ctx.catalog.version:
-            yield ctx.info(self.code, "version", found=ctx.sub.version.strip() or "(không ghi)",
-                           expected=ctx.catalog.version)
+        expected = catalog_version(ctx.catalog)
+        if ctx.has_info and ctx.sub.version.strip() != expected:
+            yield ctx.info(self.code, "version", found=ctx.sub.version.strip() or "(không ghi)", expected=expected)
 
 
 class UnitCode(Rule):
