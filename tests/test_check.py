@@ -377,6 +377,10 @@ def test_annotate_colours_notes_lists_and_links(make_workbook, catalog, tmp_path
     # Cells without findings keep their style and formulas; the emptied % cell gets the computed value.
     assert data["G7"].fill.fgColor.rgb == "00FFF2CC" and data["G7"].comment is None
     assert data["H7"].value.startswith("=IF(")
+    original = load_workbook(path)[DATA]
+    assert data.protection.sheet and len(data.data_validations.dataValidation) == len(
+        original.data_validations.dataValidation) > 0
+    assert data["C19"].comment.text == original["C19"].comment.text != ""  # the notes on names stay
     assert data["I7"].value == pytest.approx(1172.5 / 1100 * 100, abs=1e-6)
 
     sheet = book["Kiểm tra"]
