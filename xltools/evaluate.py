@@ -13,7 +13,7 @@ from .catalog import Catalog, Indicator
 from .parse import Figure, Submission
 
 __all__ = ["Result", "KeySummary", "evaluate", "evaluate_indicator", "key_summary", "STATUS_TEXT",
-           "pct_of_plan", "pct_of_last_year"]
+           "pct_of_plan", "pct_of_last_year", "is_number"]
 
 EXCEEDED, MET, MISSED, NO_PLAN, NO_DATA = "exceeded", "met", "missed", "no_plan", "no_data"
 STATUS_TEXT = {
@@ -50,7 +50,8 @@ class Result:
         return self.figure.value(name) if self.figure else None
 
 
-def _usable(value) -> bool:
+def is_number(value) -> bool:
+    """Return True for a finite int or float (not a bool, not text, not NaN, not an int too large for a float)."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
     try:
@@ -61,9 +62,9 @@ def _usable(value) -> bool:
 
 def _ratio(top, base, what: str) -> tuple[float | None, str | None]:
     """Return top / base * 100, or None and the reason it cannot be computed."""
-    if not _usable(base):
+    if not is_number(base):
         return None, f"chưa có {what}"
-    if not _usable(top):
+    if not is_number(top):
         return None, "chưa có số thực hiện"
     if base == 0:
         return None, f"{what} bằng 0"
@@ -76,7 +77,7 @@ def _ratio(top, base, what: str) -> tuple[float | None, str | None]:
 def pct_of_plan(ind: Indicator, plan, last_year, actual) -> tuple[float | None, str | None]:
     """Return % of plan; for reduce-by targets, the achieved reduction over the planned one."""
     if ind.direction == "reduce_by":
-        if not (_usable(last_year) and _usable(actual)):
+        if not (is_number(last_year) and is_number(actual)):
             return None, "chưa đủ số cùng kỳ và số thực hiện để tính mức giảm"
         return _ratio(last_year - actual, plan, "mức giảm kế hoạch")
     return _ratio(actual, plan, "kế hoạch")
@@ -89,7 +90,7 @@ def pct_of_last_year(actual, last_year) -> tuple[float | None, str | None]:
 
 def _change(ind: Indicator, actual, last_year) -> tuple[float | None, str | None]:
     if ind.is_rate:
-        if not (_usable(actual) and _usable(last_year)):
+        if not (is_number(actual) and is_number(last_year)):
             return None, "chưa đủ số cùng kỳ và số thực hiện"
         value = float(actual) - float(last_year)
         return (value, None) if math.isfinite(value) else (None, "số quá lớn")
@@ -98,13 +99,13 @@ def _change(ind: Indicator, actual, last_year) -> tuple[float | None, str | None
 
 
 def _status(ind: Indicator, plan, last_year, actual) -> str:
-    if not _usable(actual):
+    if not is_number(actual):
         return NO_DATA
-    if not _usable(plan):
+    if not is_number(plan):
         return NO_PLAN
     digits = max(ind.decimals, 0)
     if ind.direction == "reduce_by":
-        if not _usable(last_year) or not math.isfinite(last_year - actual):
+        if not is_number(last_year) or not math.isfinite(last_year - actual):
             return NO_DATA
         # The achieved reduction is a difference of two rounded figures: round it to their precision.
         achieved, planned = round(last_year - actual, digits), round(plan, digits)

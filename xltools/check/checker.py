@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalog import CATALOG_SHEET, Catalog, catalog_from_rows, default_catalog
-from ..errors import UnreadableWorkbook, XltoolsError
+from ..errors import XltoolsError
 from ..evaluate import Result, evaluate
 from ..findings import Finding, finding
 from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
@@ -65,18 +65,14 @@ def sort_findings(findings: list[Finding], data_sheet: str = DATA_SHEET) -> list
 
     def key(item: tuple[int, Finding]):
         number, f = item
-        row, column = _row_column(f.cell)
-        return (sheets.get(f.sheet or "", 2 if f.sheet else -1), row, number)
+        return (sheets.get(f.sheet or "", 2 if f.sheet else -1), _row(f.cell), number)
 
     return [f for _, f in sorted(enumerate(findings), key=key)]
 
 
-def _row_column(cell: str | None) -> tuple[int, str]:
-    if not cell:
-        return 0, ""
-    letters = cell.rstrip("0123456789")
-    digits = cell[len(letters):]
-    return (int(digits) if digits else 0), letters
+def _row(cell: str | None) -> int:
+    digits = (cell or "").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
+    return int(digits) if digits.isdigit() else 0
 
 
 def check_grid(grid: Grid, catalog: Catalog | None = None) -> tuple[Submission, list[Finding]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..catalog import Catalog, Indicator
-from ..evaluate import Result, evaluate
+from ..evaluate import Result, evaluate, is_number
 from ..findings import Finding, finding
 from ..layout import DATA_COLUMNS, DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, PERIODS, UNIT_CODE_PATTERN
 from ..numbers import format_number
@@ -68,7 +68,7 @@ class Context:
         for ind, figure in self.rows():
             for name in fields:
                 value = figure.value(name)
-                if _usable(value) and name in figure.cells:
+                if is_number(value) and name in figure.cells:
                     yield ind, figure, name, value
 
     def at(self, code: str, figure: Figure, column: str, **fields) -> Finding:
@@ -79,10 +79,6 @@ class Context:
     def info(self, code: str, label: str, **fields) -> Finding:
         """Return the Finding `code` on the value cell of `label` (a Submission field) in `Thông tin`."""
         return finding(code, file=self.sub.file, sheet=INFO_SHEET, cell=self.sub.info_cells.get(label), **fields)
-
-
-def _usable(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _n(value: float, decimals: int | None = None) -> str:
@@ -181,7 +177,7 @@ def _outside(ind: Indicator, value: float) -> bool:
 
 def _implausible(ind: Indicator, value) -> bool:
     """Return True for a value another rule reports as an error (negative, above 100%, out of bounds)."""
-    return _usable(value) and (_negative(ind, value) or _above_hundred(ind, value) or _outside(ind, value))
+    return is_number(value) and (_negative(ind, value) or _above_hundred(ind, value) or _outside(ind, value))
 
 
 class OutOfBounds(Rule):
@@ -229,7 +225,7 @@ class PartsSum(Rule):
             for name in INPUT_FIELDS:
                 total_value = figure.value(name)
                 parts = [ctx.sub.figure(c.code).value(name) for c in children]
-                if not _usable(total_value) or not all(_usable(p) for p in parts):
+                if not is_number(total_value) or not all(is_number(p) for p in parts):
                     continue
                 total = math.fsum(parts)
                 slack = _half_unit(ind.decimals) + sum(_half_unit(c.decimals) for c in children)
@@ -255,7 +251,7 @@ class NumeratorGtDenominator(Rule):
             top_ind, bottom_ind = ctx.catalog[ind.numerator], ctx.catalog[ind.denominator]
             for name in INPUT_FIELDS:
                 a, b = top.value(name), bottom.value(name)
-                if _usable(a) and _usable(b) and a > b:
+                if is_number(a) and is_number(b) and a > b:
                     yield ctx.at(self.code, top, name, name=top_ind.name, value=_n(a, top_ind.decimals),
                                  denominator=bottom_ind.name, denominator_value=_n(b, bottom_ind.decimals),
                                  denominator_cell=bottom.cells.get(name, ""), rate=ind.name)
@@ -300,7 +296,7 @@ class TypedPercent(Rule):
     def check(self, ctx):
         for ind, figure in ctx.rows():
             typed = figure.value(self.field)
-            if not _usable(typed) or self.field not in figure.cells:
+            if not is_number(typed) or self.field not in figure.cells:
                 continue
             result = ctx.results[ind.code]
             computed = getattr(result, self.field)
@@ -392,7 +388,7 @@ class Period(Rule):
         year = ctx.sub.year
         if year is None or not 2000 <= year <= 2100:
             raw = ctx.sub.info_raw.get("year")
-            shown = "" if raw is None else (_n(raw) if _usable(raw) else str(raw).strip())
+            shown = "" if raw is None else (_n(raw) if is_number(raw) else str(raw).strip())
             problem = "để trống" if not shown else f"ghi «{shown}», không phải một năm"
             yield ctx.info("bad-year", "year", problem=problem)
 
