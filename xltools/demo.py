@@ -10,6 +10,7 @@ for the checker to find; `SLIPS` lists them.
 from __future__ import annotations
 
 import csv
+import math
 import random
 import shutil
 from dataclasses import dataclass
@@ -42,18 +43,42 @@ WARDS = [
     ("THACH_BINH", "Xã Thạch Bình", 0.5, 1.2),
     ("DONG_MON", "Xã Đồng Môn", 0.4, 1.5),
 ]
-FARM_UNITS = {"ha", "tấn", "tạ/ha", "con", "vạn tấn"}
-FARM_WORDS = ("nông", "thủy sản", "thuỷ sản", "chăn nuôi", "lúa", "trồng")
+FARM_UNITS = {"ha", "tấn", "tạ/ha", "con", "nghìn con", "vạn tấn"}
+FARM_WORDS = ("nông", "thủy sản", "thuỷ sản", "chăn nuôi", "lúa", "trồng trọt", "canh tác", "rau")
+# Indicators of the default catalog whose figures sit in the communes though their names do not say so.
+FARM_CODES = {"KDC_MAU", "MO_HINH_SX"}
+# Indicators that belong to one ward only.
+SINGLE_WARD = {"PHUONG_VMDT_KM": "TRAN_PHU"}
 
 
 @dataclass(frozen=True)
 class Slip:
-    """A mistake planted in one demo ward, for the checker to find."""
+    """A mistake planted in one demo ward, for the checker to find.
+
+    `rule` is the code of the finding the checker must report for it (at `code`, or at the
+    total when `code` is a part); `field` is the column (plan, last_year, actual, pct_plan...).
+    """
 
     ward: str
     code: str
     field: str
     what: str  # what is wrong, in words
+    rule: str  # the finding code that must fire
+
+
+# The slips planted in the default demo (see `plant_slips`); every other figure is clean.
+SLIPS: list[Slip] = [
+    Slip("THACH_HA", "HKD_MOI", "actual", "gõ chữ vào ô số («khoảng …») thay vì một con số", "not-a-number"),
+    Slip("NAM_HA", "THU_NS", "actual", "tổng thu ngân sách khác thu thuế, phí cộng thu tiền sử dụng đất", "parts-sum"),
+    Slip("BAC_HA", "THU_THUE_PHI", "pct_plan", "gõ đè số 119 (tỷ lệ của thành phố) lên công thức % so với kế hoạch",
+         "pct-plan-typed"),
+    Slip("TAN_GIANG", "GPXD", "actual", "gõ thừa một chữ số 0: số giấy phép tăng gấp 10 lần so với cùng kỳ",
+         "yoy-jump"),
+    Slip("THACH_QUY", "VX_18_M3", "actual",
+         "số người tiêm mũi 3 (tính cả người nơi khác đến tiêm tại điểm tiêm của phường) lớn hơn số người từ 18 tuổi",
+         "numerator-gt-denominator"),
+    Slip("DONG_MON", "CAY_XANH_MOI", "actual", "bỏ trống số thực hiện của chỉ tiêu chủ yếu", "required-empty"),
+]
 
 
 def city_figures() -> dict[str, dict[str, float | None]]:
@@ -67,60 +92,139 @@ def city_figures() -> dict[str, dict[str, float | None]]:
 
 def _is_farm(ind: Indicator) -> bool:
     text = f"{ind.section} {ind.name}".lower()
-    return ind.unit in FARM_UNITS or any(word in text for word in FARM_WORDS)
+    return ind.code in FARM_CODES or ind.unit in FARM_UNITS or any(word in text for word in FARM_WORDS)
 
 
-def _split(total: float | None, shares: list[float], decimals: int) -> list[float | None]:
-    """Return `total` split by `shares`, rounded to `decimals`, adding up to `total` exactly."""
+def _split(total: float | None, shares: list[float], decimals: int, caps: list | None = None) -> list:
+    """Return `total` split by `shares`, rounded to `decimals`, adding up to `total` exactly.
+
+    Largest remainders: every part is a whole number of units of the last decimal, so the
+    parts add up to the total to the last digit. With `caps`, no part exceeds its cap
+    (a numerator never exceeds its denominator).
+    """
     if total is None:
         return [None] * len(shares)
-    scale = sum(shares)
-    parts = [round(total * share / scale, decimals) for share in shares]
-    parts[max(range(len(parts)), key=lambda i: parts[i])] += round(total - sum(parts), decimals)
-    return [round(p, decimals) if decimals else int(round(p)) for p in parts]
+    scale = 10 ** decimals
+    units = round(total * scale)
+    weight = sum(shares)
+    raw = [units * share / weight for share in shares]
+    parts = [math.floor(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)
+    for i in order[: units - sum(parts)]:
+        parts[i] += 1
+    if caps is not None:
+        limits = [round(c * scale) if c is not None else units for c in caps]
+        excess = sum(max(0, p - m) for p, m in zip(parts, limits))
+        parts = [min(p, m) for p, m in zip(parts, limits)]
+        while excess:
+            room = max(range(len(parts)), key=lambda i: limits[i] - parts[i])
+            if limits[room] <= parts[room]:
+                raise ValueError("the numerator exceeds the denominator in total")
+            step = min(excess, limits[room] - parts[room])
+            parts[room] += step
+            excess -= step
+    return [p / scale if decimals else p for p in parts]
 
 
 def ward_figures(catalog: Catalog, city: dict, seed: int = YEAR) -> dict[str, dict[str, dict]]:
-    """Return ward code -> indicator code -> field -> value, splitting the city figures."""
+    """Return ward code -> indicator code -> field -> value, splitting the city figures.
+
+    Sums are split over the wards by their commerce or farming weight (denominators such
+    as households and population by size), with the same shares for every column plus a
+    little noise, so a ward's change on last year stays near the city's. Numerators are
+    split in proportion to their denominators and never exceed them; totals are the sum of
+    their parts; rates are recomputed from each ward's numerator and denominator; weighted
+    means vary a little around the city value.
+    """
     rng = random.Random(seed)
-    wards: dict[str, dict[str, dict]] = {code: {} for code, *_ in WARDS}
-    order = sorted(catalog, key=lambda ind: _depth(catalog, ind), reverse=True)  # parts before totals
-    for ind in order:
-        if not ind.ward_entered or ind.code not in city:
-            continue
+    codes = [code for code, *_ in WARDS]
+    wards: dict[str, dict[str, dict]] = {code: {} for code in codes}
+    ratios = [ind for ind in catalog if ind.rule == "ratio"]
+    numerators = {ind.numerator: ind for ind in ratios}
+    denominators = {ind.denominator for ind in ratios}
+    people = [(trade + farm) / 2 + 0.4 for _, _, trade, farm in WARDS]
+
+    def leaf(ind: Indicator) -> None:
         figures = city[ind.code]
-        if ind.rule == "sum" and not ind.is_rate and catalog.children(ind.code):
-            for i, (ward, *_) in enumerate(WARDS):
-                wards[ward][ind.code] = {
-                    name: _total([wards[ward][child.code].get(name) for child in catalog.children(ind.code)],
-                                 ind.decimals)
-                    for name in INPUT_FIELDS
-                }
-        elif ind.rule == "sum" and not ind.is_rate:
+        if ind.code in SINGLE_WARD:
+            for ward in codes:
+                wards[ward][ind.code] = {name: (figures[name] if ward == SINGLE_WARD[ind.code] else
+                                                (0 if figures[name] is not None else None)) for name in INPUT_FIELDS}
+            return
+        if ind.code in denominators:
+            base = [p * rng.uniform(0.85, 1.15) for p in people]
+        else:
             base = [(farm if _is_farm(ind) else trade) * rng.uniform(0.7, 1.3) for _, _, trade, farm in WARDS]
-            split = {name: _split(figures[name], [b * rng.uniform(0.92, 1.08) for b in base], ind.decimals)
-                     for name in INPUT_FIELDS}
-            for i, (ward, *_) in enumerate(WARDS):
-                wards[ward][ind.code] = {name: split[name][i] for name in INPUT_FIELDS}
-        elif ind.rule == "ratio":
-            continue  # after its numerator and denominator, below
-        else:  # weighted means, and rates a ward reports as they are
-            for ward, *_ in WARDS:
-                wards[ward][ind.code] = {
-                    name: _around(figures[name], rng, ind) if name in ("actual", "last_year") else figures[name]
-                    for name in INPUT_FIELDS
-                }
+        split = {name: _split(figures[name], [b * rng.uniform(0.98, 1.02) for b in base], ind.decimals)
+                 for name in INPUT_FIELDS}
+        for i, ward in enumerate(codes):
+            wards[ward][ind.code] = {name: split[name][i] for name in INPUT_FIELDS}
+
+    def numerator(ind: Indicator, ratio: Indicator) -> None:
+        figures = city[ind.code]
+        split = {}
+        for name in INPUT_FIELDS:
+            bottom = [wards[ward].get(ratio.denominator, {}).get(name) for ward in codes]
+            if figures[name] is None or any(b is None for b in bottom):
+                split[name] = [None] * len(codes)
+                continue
+            shares = [b * rng.uniform(0.98, 1.02) for b in bottom]
+            split[name] = _split(figures[name], shares, ind.decimals, caps=bottom)
+        for i, ward in enumerate(codes):
+            wards[ward][ind.code] = {name: split[name][i] for name in INPUT_FIELDS}
+
+    sums = [ind for ind in catalog if ind.ward_entered and ind.rule == "sum" and ind.code in city]
+    for ind in sums:
+        if not catalog.children(ind.code) and ind.code not in numerators:
+            leaf(ind)
+    for ind in sums:
+        if not catalog.children(ind.code) and ind.code in numerators:
+            numerator(ind, numerators[ind.code])
+    for ind in sorted((i for i in sums if catalog.children(i.code)), key=lambda i: _depth(catalog, i), reverse=True):
+        for ward in codes:
+            wards[ward][ind.code] = {
+                name: _total([wards[ward][child.code].get(name) for child in catalog.children(ind.code)],
+                             ind.decimals)
+                for name in INPUT_FIELDS
+            }
     for ind in catalog:
-        if ind.rule == "ratio" and ind.code in city:
-            for ward, *_ in WARDS:
-                top, bottom = wards[ward].get(ind.numerator, {}), wards[ward].get(ind.denominator, {})
-                wards[ward][ind.code] = {
-                    "plan": city[ind.code]["plan"],
-                    "next_plan": city[ind.code]["next_plan"],
-                    "last_year": _rate(top.get("last_year"), bottom.get("last_year"), ind.decimals),
-                    "actual": _rate(top.get("actual"), bottom.get("actual"), ind.decimals),
-                }
+        if not ind.ward_entered or ind.code not in city or ind.rule in ("sum", "ratio"):
+            continue
+        figures = city[ind.code]  # weighted means: around the city value, weighing exactly to it
+        values = {name: [_around(figures[name], rng, ind) for _ in codes] for name in ("actual", "last_year")}
+        if ind.rule == "weighted" and ind.weight in wards[codes[0]]:
+            for name, column in values.items():
+                weights = [wards[ward][ind.weight].get(name) for ward in codes]
+                values[name] = _weigh_to(column, weights, figures[name], ind)
+        for i, ward in enumerate(codes):
+            wards[ward][ind.code] = {name: values[name][i] if name in values else figures[name]
+                                     for name in INPUT_FIELDS}
+    for ind in ratios:
+        if ind.code not in city:
+            continue
+        scale = 100.0 if ind.is_rate or "%" in ind.unit else 1.0
+        for ward in codes:
+            top, bottom = wards[ward].get(ind.numerator, {}), wards[ward].get(ind.denominator, {})
+            wards[ward][ind.code] = {
+                "plan": city[ind.code]["plan"],
+                "next_plan": city[ind.code]["next_plan"],
+                "last_year": _rate(top.get("last_year"), bottom.get("last_year"), ind.decimals, scale),
+                "actual": _rate(top.get("actual"), bottom.get("actual"), ind.decimals, scale),
+            }
     return wards
+
+
+def _weigh_to(values: list, weights: list, target, ind: Indicator) -> list:
+    """Return `values` shifted so that their mean weighted by `weights` is `target` to its last decimal."""
+    if target is None or any(v is None for v in values) or any(not w for w in weights):
+        return values
+    total = math.fsum(weights)
+    shift = target - math.fsum(v * w for v, w in zip(values, weights)) / total
+    values = [round(v + shift, ind.decimals) for v in values]
+    heaviest = max(range(len(values)), key=lambda i: weights[i])
+    residual = target * total - math.fsum(v * w for v, w in zip(values, weights))
+    values[heaviest] = round(values[heaviest] + residual / weights[heaviest], ind.decimals)
+    return values
 
 
 def _depth(catalog: Catalog, ind: Indicator) -> int:
@@ -133,7 +237,7 @@ def _depth(catalog: Catalog, ind: Indicator) -> int:
 def _total(values: list, decimals: int):
     if all(v is None for v in values):
         return None
-    total = round(sum(v for v in values if v is not None), decimals)
+    total = round(math.fsum(v for v in values if v is not None), decimals)
     return total if decimals else int(total)
 
 
@@ -146,19 +250,40 @@ def _around(value, rng: random.Random, ind: Indicator):
     return varied
 
 
-def _rate(top, bottom, decimals: int):
+def _rate(top, bottom, decimals: int, scale: float = 100.0):
     if top is None or not bottom:
         return None
-    return round(top / bottom * 100, decimals)
-
-
-# Filled in by `plant_slips` with the codes of the default catalog.
-SLIPS: list[Slip] = []
+    return round(top / bottom * scale, decimals)
 
 
 def plant_slips(wards: dict[str, dict[str, dict]], catalog: Catalog) -> list[Slip]:
-    """Plant the demo's realistic slips into `wards`; return what was planted."""
-    return []
+    """Plant the demo's realistic slips (`SLIPS`) into `wards`; return those planted.
+
+    A slip whose ward or indicator is not in `wards` (another catalog) is skipped.
+    """
+    planted = []
+    for slip in SLIPS:
+        figures = wards.get(slip.ward, {})
+        if slip.code not in figures or slip.code not in catalog.by_code:
+            continue
+        row = figures[slip.code]
+        ind = catalog[slip.code]
+        if slip.rule == "not-a-number":
+            row[slip.field] = f"khoảng {round(row[slip.field] or 0, -1):.0f}"
+        elif slip.rule == "parts-sum":
+            row[slip.field] = round(row[slip.field] + 25.0, ind.decimals)
+        elif slip.rule == "pct-plan-typed":
+            computed = row["actual"] / row["plan"] * 100
+            row[slip.field] = 119 if abs(computed - 119) > 2 else 125
+        elif slip.rule == "yoy-jump":
+            row[slip.field] = row[slip.field] * 10
+        elif slip.rule == "numerator-gt-denominator":
+            bottom = figures[next(i.denominator for i in catalog if i.numerator == slip.code)][slip.field]
+            row[slip.field] = round(bottom * 1.04) if ind.decimals == 0 else round(bottom * 1.04, ind.decimals)
+        elif slip.rule == "required-empty":
+            row[slip.field] = None
+        planted.append(slip)
+    return planted
 
 
 def write_demo_wards(folder: Path, catalog: Catalog | None = None, force: bool = False) -> list[Path]:
