@@ -127,7 +127,10 @@ def test_share_states_numerator_and_denominator(catalog):
     parts = [dataclasses.replace(catalog["HO_TONG"], code=code, name=code) for code in ("TIEM_SO", "TIEM_DT")]
     small = Catalog([shot, *parts])
     figures = {"TIEM_SO": Figure("TIEM_SO", 1, actual=9398), "TIEM_DT": Figure("TIEM_DT", 2, actual=9470)}
-    assert _say(small, "TIEM", figures=figures, actual=99.24) == "Tiêm vắc xin mũi 1 đạt 9.398/9.470, đạt tỷ lệ 99,24%"
+    assert _say(small, "TIEM", figures=figures, actual=99.24) == "Tiêm vắc xin mũi 1 đạt 9.398/9.470, tỷ lệ 99,24%"
+    rate = Catalog([dataclasses.replace(shot, name="Tỷ lệ tiêm vắc xin mũi 1"), *parts])
+    assert _say(rate, "TIEM", estimate=True, figures=figures, actual=99.24) == (
+        "Tỷ lệ tiêm vắc xin mũi 1 ước đạt 99,24% (9.398/9.470)")
 
 
 def test_lower_is_better(catalog):
@@ -184,9 +187,11 @@ def test_key_summary_adds_up_and_footnotes_list_the_names(ward):
 
 def test_narrative_sits_under_its_section_and_parts_join_their_total(ward):
     text = report_text(ward)
-    finance = text.index("1.4. Tài chính")
+    # Headings are numbered as printed: the catalog's "1.4. Tài chính" is the first section shown.
+    finance = text.index("\n1.1. Tài chính\n")
     assert text.index("- Tổng thu ngân sách ước đạt 1.172,5 tỷ đồng") > finance
-    assert finance < text.index("Tập trung các giải pháp xử lý tình trạng nợ đọng thuế.") < text.index("1.5.")
+    assert finance < text.index("Tập trung các giải pháp xử lý tình trạng nợ đọng thuế.") < text.index(
+        "\n1.2. Doanh nghiệp\n")
     assert "Trong đó, thu thuế, phí ước đạt 372,5 tỷ đồng, vượt 19% kế hoạch và giảm 6,99% so với cùng kỳ" in text
     assert "\n- Thu thuế, phí" not in text
     assert "II. ĐÁNH GIÁ CHUNG\n1. Tồn tại, hạn chế\nCông tác giải phóng mặt bằng còn chậm." in text

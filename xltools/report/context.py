@@ -204,10 +204,6 @@ class _Footnotes:
         return f"\ue000{len(self.context.footnotes)}\ue001"
 
 
-def _numbered(title: str, number: str) -> str:
-    return title if _NUMBERED.match(title) else f"{number}. {title}"
-
-
 def _plain(title: str) -> str:
     return _NUMBERED.sub("", title).strip()
 
@@ -228,17 +224,20 @@ def _body(context: ReportContext) -> None:
     groups: dict[str, dict[str, list[Indicator]]] = {}
     for ind in catalog:
         groups.setdefault(ind.group, {}).setdefault(ind.section, []).append(ind)
-    for g, (group, sections) in enumerate(groups.items(), start=1):
+    g = 1  # headings are numbered as printed, whatever numbers the catalog's titles carry
+    for group, sections in groups.items():
         lead = _bullets(context, sections.get("", []), by_code, reported, hidden)
         parts: list[Block] = []
-        for s, (section, indicators) in enumerate(((t, i) for t, i in sections.items() if t), start=1):
-            bullets = _bullets(context, indicators, by_code, reported, hidden)
-            notes = _narrative(sub, section)
+        for section, indicators in sections.items():
+            bullets = _bullets(context, indicators, by_code, reported, hidden) if section else []
+            notes = _narrative(sub, section) if section else []
             if bullets or notes:
-                parts += [Block("heading3", _numbered(section, f"{g}.{s}")), *bullets, *notes]
+                number = sum(block.style == "heading3" for block in parts) + 1
+                parts += [Block("heading3", f"{g}.{number}. {_plain(section)}"), *bullets, *notes]
         notes = _narrative(sub, group)
         if lead or notes or parts:
-            body += [Block("heading2", _numbered(group or "Các chỉ tiêu khác", str(g))), *lead, *notes, *parts]
+            body += [Block("heading2", f"{g}. {_plain(group) or 'Các chỉ tiêu khác'}"), *lead, *notes, *parts]
+            g += 1
     assessment = [(title, _narrative(sub, title)) for title in ASSESSMENT_NOTES]
     if any(notes for _, notes in assessment):
         body.append(Block("heading1", render("assessment", words)))
@@ -294,15 +293,17 @@ def _sentence(context: ReportContext, result: Result) -> str:
 
 def _bullets(context: ReportContext, indicators: list[Indicator], by_code: dict[str, Result], reported: set[str],
              hidden: set[str]) -> list[Block]:
+    catalog = context.catalog
+    has_parts = lambda ind: any(child.code in reported for child in catalog.children(ind.code))
+    # A part is said in its total's paragraph ("Trong đó, ..."), unless it has parts of its own.
+    inline = lambda ind: ind.parent in reported and not has_parts(ind)
     blocks = []
     for ind in indicators:
-        if ind.code not in reported or ind.code in hidden:
+        if ind.code not in reported or ind.code in hidden or inline(ind):
             continue
-        if ind.parent and ind.parent in reported:
-            continue  # said in the parent's paragraph
         text = _sentence(context, by_code[ind.code]) + "."
         parts = [lower_first(_sentence(context, by_code[child.code]))
-                 for child in context.catalog.children(ind.code) if child.code in reported]
+                 for child in catalog.children(ind.code) if child.code in reported and inline(child)]
         if parts:
             text += " " + render("parts", parts) + "."
         ranking = context.rankings.get(ind.code)
