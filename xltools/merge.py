@@ -509,17 +509,17 @@ def consolidate(values: np.ndarray, catalog: Catalog, base: Submission | None = 
             ok = ~np.isnan(v) & ~np.isnan(w)
             top = np.where(ok, v * w, 0.0).sum(axis=0)
             bottom = np.where(ok, w, 0.0).sum(axis=0)
-            result = [_clean(t / b) if ok[:, j].any() and b else None for j, (t, b) in enumerate(zip(top, bottom))]
+            result = [_clean(t / b, 10) if ok[:, j].any() and b else None for j, (t, b) in enumerate(zip(top, bottom))]
         elif ind.rule == "ratio":
             top, bottom = city(catalog[ind.numerator]), city(catalog[ind.denominator])
             scale = 100.0 if ind.is_rate or "%" in ind.unit else 1.0
             given = base_values(ind.code)
             result = []
             for j, name in enumerate(INPUT_FIELDS):
-                recomputed = _clean(top[j] / bottom[j] * scale) if top[j] is not None and bottom[j] else None
+                recomputed = _clean(top[j] / bottom[j] * scale, 10) if top[j] is not None and bottom[j] else None
                 if name in ("plan", "next_plan"):
-                    # A rate's target is set for the city, not added up from wards; a reduce-by target
-                    # ("giảm 0,5 điểm") cannot be recomputed from the parts' plans at all.
+                    # A target: from the parts' targets when given, else the city's own (base), else the one
+                    # every ward carries. A reduce-by target ("giảm 0,5 điểm") is a change, not a rate of parts.
                     if ind.direction == "reduce_by":
                         recomputed = None
                     result.append(next((v for v in (recomputed, given[j], common(i, j)) if v is not None), None))
@@ -535,11 +535,10 @@ def consolidate(values: np.ndarray, catalog: Catalog, base: Submission | None = 
     return out
 
 
-def _clean(value, digits: int | None = None) -> float | None:
+def _clean(value, digits: int) -> float | None:
+    """Return `value` as a float rounded to `digits` decimals (dropping binary noise), None if not finite."""
     value = float(value)
-    if not math.isfinite(value):
-        return None
-    return round(value, digits) if digits is not None else value
+    return round(value, digits) if math.isfinite(value) else None
 
 
 # ---------------------------------------------------------------------------------------------- the register
