@@ -47,7 +47,7 @@ PARAGRAPH_STYLES = {
     "BCPhan": ("BC Phần", 14, True, False, "center", 0, 12, 0),
     "BCMuc": ("BC Mục", 14, True, False, "justify", 1.27, 6, 0),
     "BCKhoan": ("BC Khoản", 14, True, False, "justify", 1.27, 6, 0),
-    "BCDiem": ("BC Điểm", 14, False, True, "justify", 1.27, 6, 0),
+    "BCDiem": ("BC Điểm", 14, False, False, "justify", 1.27, 6, 0),
     "BCHinh": ("BC Hình", 14, False, False, "center", 0, 6, 0),
     "BCChuThichHinh": ("BC Chú thích hình", 12, False, True, "center", 0, 0, 6),
     "BCBang": ("BC Bảng", 11, False, False, "left", 0, 1, 1),

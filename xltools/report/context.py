@@ -75,6 +75,7 @@ class ReportContext:
     footnotes: list[str] = field(default_factory=list)
     appendix_columns: list[str] = field(default_factory=list)
     appendix: list[AppendixRow] = field(default_factory=list)
+    after_appendix: list[Block] = field(default_factory=list)  # the city chart: a landscape page has room for it
     rankings: dict[str, Ranking] = field(default_factory=dict)
     chart: list[tuple[str, str, float]] = field(default_factory=list)  # (group, indicator name, % KH)
     words: dict = field(default_factory=dict)  # what the heading macros read
@@ -216,8 +217,6 @@ def _body(context: ReportContext) -> None:
     summary = _summary_text(context)
     if summary:
         body.append(Block("text", summary))
-    if context.chart:
-        body += [Block("chart"), Block("caption", render("chart_caption", words))]
     by_code = {r.code: r for r in context.results}
     reported = {r.code for r in context.results if r.status != NO_DATA}
     hidden = _shown_as_share(context, reported)
@@ -342,6 +341,8 @@ def _number(value, decimals: int | None = None) -> str:
 
 
 def _appendix(context: ReportContext) -> None:
+    if context.chart:
+        context.after_appendix = [Block("chart"), Block("caption", render("chart_caption", context.words))]
     context.appendix_columns = render("appendix_columns", context.words).split("|")
     rows = context.appendix
     group, number = None, 0
@@ -444,8 +445,12 @@ def _rankings(grid: Grid, catalog: Catalog) -> dict[str, Ranking]:
             continue
         scored.sort(key=lambda pair: pair[0], reverse=best_high)
         n = 3 if len(scored) >= 9 else 2 if len(scored) >= 5 else 1
-        out[ind.code] = Ranking(ind.code, [(name, text(s)) for s, name in scored[:n]],
-                                [(name, text(s)) for s, name in reversed(scored[-n:])])
+        best, worst = scored[0][0], scored[-1][0]
+        # A unit level with the other end is neither leading nor lagging (all at 100% KH, say).
+        top = [(name, text(s)) for s, name in scored[:n] if s != worst]
+        bottom = [(name, text(s)) for s, name in reversed(scored[-n:]) if s != best]
+        if top and bottom:
+            out[ind.code] = Ranking(ind.code, top, bottom)
     return out
 
 

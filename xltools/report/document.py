@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,7 +34,7 @@ STYLES = {
 # Appendix column widths in cm; they fill the 26,2 cm between the landscape margins.
 COLUMN_WIDTHS = (1.0, 7.6, 2.2, 2.3, 2.3, 2.3, 2.0, 2.0, 2.5, 2.0)
 NUMBER_COLUMNS = {3, 4, 5, 6, 7, 9}
-CHART_WIDTH = Cm(15.5)
+CHART_WIDTH = Cm(24)  # on the appendix's landscape page
 
 
 def write_report(workbook: str | Path, output: str | Path, template: str | Path | None = None, force: bool = False,
@@ -74,15 +75,10 @@ def render_docx(context: ReportContext, template: str | Path | None = None) -> b
     tpl.init_docx()
     styles = {style.name for style in tpl.docx.styles}
     body = tpl.new_subdoc()
-    for block in context.body:
-        style = STYLES[block.style] if STYLES[block.style] in styles else None
-        paragraph = body.add_paragraph(style=style)
-        if block.style == "chart":
-            paragraph.add_run().add_picture(io.BytesIO(chart_png(context)), width=CHART_WIDTH)
-            continue
-        _add_text(paragraph, block.text)
+    _add_blocks(body, context.body, context, styles)
     appendix = tpl.new_subdoc()
     _appendix_table(appendix, context, styles)
+    _add_blocks(appendix, context.after_appendix, context, styles)
     values = dict(context.header, body=body, appendix=appendix)
     try:
         tpl.render(values, autoescape=True)
@@ -93,6 +89,16 @@ def render_docx(context: ReportContext, template: str | Path | None = None) -> b
     stream = io.BytesIO()
     tpl.save(stream)
     return stream.getvalue()
+
+
+def _add_blocks(subdoc, blocks, context: ReportContext, styles: set[str]) -> None:
+    for block in blocks:
+        style = STYLES[block.style] if STYLES[block.style] in styles else None
+        paragraph = subdoc.add_paragraph(style=style)
+        if block.style == "chart":
+            paragraph.add_run().add_picture(io.BytesIO(chart_png(context)), width=CHART_WIDTH)
+        else:
+            _add_text(paragraph, block.text)
 
 
 def _add_text(paragraph, text: str) -> None:
@@ -162,17 +168,17 @@ def chart_png(context: ReportContext) -> bytes:
     groups = list(dict.fromkeys(group for group, _, _ in items))
     colours = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5"]
     colour = {group: colours[i % len(colours)] for i, group in enumerate(groups)}
-    height = max(2.5, 0.32 * len(items) + 1.2)
-    figure = Figure(figsize=(7.5, height), dpi=200)
+    height = max(2.2, 0.19 * len(items) + 1.0)  # about 12 cm for 25 targets, so it fits under the summary
+    figure = Figure(figsize=(10, height), dpi=200)
     axes = figure.add_subplot()
     names = [_short(name) for _, name, _ in items][::-1]
     values = [min(pct, 250.0) for _, _, pct in items][::-1]
     bars = axes.barh(range(len(items)), values, color=[colour[g] for g, _, _ in items][::-1], height=0.65)
     for bar, (_, _, pct) in zip(bars, items[::-1]):
         axes.text(bar.get_width() + 2, bar.get_y() + bar.get_height() / 2, format_number(pct, 1) + "%",
-                  va="center", fontproperties=font, fontsize=7)
+                  va="center", fontproperties=font, fontsize=8)
     axes.axvline(100, color="#c00000", linewidth=0.9, linestyle="--")
-    axes.set_yticks(range(len(items)), names, fontproperties=font, fontsize=7)
+    axes.set_yticks(range(len(items)), names, fontproperties=font, fontsize=8)
     axes.set_xlim(0, max(values + [100]) * 1.15)
     axes.set_xlabel(render("chart_axis", context.words), fontproperties=font, fontsize=8)
     axes.tick_params(axis="x", labelsize=7)
@@ -181,15 +187,15 @@ def chart_png(context: ReportContext) -> bytes:
         axes.spines[side].set_visible(False)
     handles = [axes.barh([0], [0], color=colour[g], label=g) for g in groups]
     legend_font = font.copy()
-    legend_font.set_size(7)
-    axes.legend(handles=[h[0] for h in handles], labels=groups, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                ncol=min(len(groups), 4), frameon=False, prop=legend_font)
+    legend_font.set_size(8)
+    labels = [textwrap.fill(group, 45) for group in groups]
+    axes.legend(handles=[h[0] for h in handles], labels=labels, loc="lower center", bbox_to_anchor=(0.4, 1.0),
+                ncol=min(len(groups), 3), frameon=False, prop=legend_font)
     for label in axes.get_xticklabels():
         label.set_fontproperties(font)
-        label.set_fontsize(7)
-    figure.tight_layout()
+        label.set_fontsize(8)
     stream = io.BytesIO()
-    figure.savefig(stream, format="png", metadata={"Software": None})
+    figure.savefig(stream, format="png", bbox_inches="tight", pad_inches=0.05, metadata={"Software": None})
     return stream.getvalue()
 
 
@@ -212,7 +218,7 @@ def _chart_font():
     return font_manager.FontProperties(family="DejaVu Sans")
 
 
-def _short(name: str, limit: int = 48) -> str:
+def _short(name: str, limit: int = 60) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
@@ -224,15 +230,17 @@ def report_text(workbook: str | Path, catalog: Catalog | None = None, date: dt.d
     return context_text(build_context(workbook, catalog, date))
 
 
+def _block_lines(blocks) -> list[str]:
+    return ["[Biểu đồ]" if b.style == "chart" else FOOTNOTE.sub(lambda m: f"[{m.group(1)}]", b.text) for b in blocks]
+
+
 def context_text(context: ReportContext) -> str:
     """Return the plain text of the report described by `context`."""
     h = context.header
     lines = [*h["parent_lines"], *h["agency_lines"], f"Số: {h['doc_number']}",
              "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", h["place_date"], "",
              "BÁO CÁO", h["subject"], ""]
-    for block in context.body:
-        text = "[Biểu đồ]" if block.style == "chart" else FOOTNOTE.sub(lambda m: f"[{m.group(1)}]", block.text)
-        lines.append(text)
+    lines += _block_lines(context.body)
     lines += ["", "Nơi nhận:", *(f"- {item}" for item in h["recipients"]), "", *h["signer_lines"], h["signer"]]
     if context.footnotes:
         lines += ["", "Chú thích:", *(f"[{n}] {text}" for n, text in enumerate(context.footnotes, start=1))]
@@ -242,4 +250,5 @@ def context_text(context: ReportContext) -> str:
         if row.child:
             cells[1] = "- " + cells[1]
         lines.append(" | ".join(cells))
+    lines += _block_lines(context.after_appendix)
     return "\n".join(line.replace("\u00a0", " ").rstrip() for line in lines) + "\n"
