@@ -183,6 +183,9 @@ def _injection(book):
     for code, text in zip(("THU_THUE", "THU_DAT", "DN_MOI"), INJECTIONS[1:]):
         cell = sheet.cell(_data_row(sheet, code), 11)
         cell.value, cell.data_type = text, "s"
+    info = book["Thông tin"]
+    name = next(row[1] for row in info.iter_rows() if row[0].value == "Tên đơn vị")
+    name.value, name.data_type = INJECTIONS[3], "s"  # the unit name is copied into the city's register
     notes = book["Thuyết minh"]
     cell = notes.cell(notes.max_row, 2)
     cell.value, cell.data_type = INJECTIONS[0], "s"

@@ -14,7 +14,7 @@ from corpus import CASES, INJECTIONS, READ, REFUSED
 from xltools.errors import UnreadableWorkbook
 from xltools.grid import read_grid
 from xltools.parse import parse_grid
-from xltools.writer import build_workbook, save_workbook, write_figures
+from xltools.writer import build_workbook, save_workbook, write_catalog_workbook, write_figures
 
 GOOD_FIGURES = {
     "THU_NS": {"plan": 1000, "last_year": 900, "actual": 1100, "next_plan": 1200},
@@ -37,6 +37,7 @@ def corpus(tmp_path_factory):
     write_figures(book, GOOD_FIGURES)
     good = folder / "tot.xlsx"
     save_workbook(book, good)
+    write_catalog_workbook(small_catalog(), folder / "danh-muc.xlsx")
     paths = {}
     for case in CASES:
         if case.needs_soffice and not have_soffice():
@@ -100,3 +101,83 @@ def test_long_text_is_cut_at_excels_own_limit(corpus):
 def test_macros_are_never_read(corpus):
     grid = read_grid(corpus[2]["macro-xlsm"])
     assert not any("Auto_Open" in str(value) for rows in grid.sheets.values() for row in rows for value in row)
+
+
+# ---------------------------------------------------------------------------------------------- the commands
+
+
+def _run(capsys, *argv):
+    from xltools.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def _unchanged(corpus):
+    for path, digest in corpus[3].items():
+        assert _sha(path) == digest, f"{path.name} was modified"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_check_command(corpus, case, capsys):
+    import json
+
+    path = _path(corpus, case)
+    code, out, err = _run(capsys, "check", path, "--json", "--catalog", corpus[0] / "danh-muc.xlsx")
+    findings = json.loads(out)
+    if case.refused:
+        assert code == 2
+        [problem] = findings
+        assert (problem["code"], problem["file"], problem["severity"]) == ("unreadable", path.name, "error")
+        assert case.refused in problem["message"]
+    else:
+        codes = {f["code"] for f in findings}
+        assert set(case.finds) <= codes
+        assert code == (1 if any(f["severity"] == "error" for f in findings) else 0)
+        assert all(f["file"] == path.name for f in findings)
+    _unchanged(corpus)
+
+
+def test_merge_takes_the_good_files_and_reports_every_bad_one(corpus, capsys, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    folder, good, paths, _ = corpus
+    output = tmp_path / "thanh-pho.xlsx"
+    code, out, err = _run(capsys, "merge", folder, "-o", output, "--json", "--jobs", "2",
+                          "--catalog", folder / "danh-muc.xlsx")
+    report = json.loads(out)
+    assert code == 1
+    register = {row["file"]: row for row in report["register"] if row["file"]}
+    for case in REFUSED:
+        if case.name in paths:
+            row = register[paths[case.name].name]
+            assert not row["included"] and row["reason"] == "không đọc được tệp"
+    unreadable = {f["file"] for f in report["findings"] if f["code"] == "unreadable"}
+    assert unreadable == {paths[c.name].name for c in REFUSED if c.name in paths}
+    assert sum(row["included"] for row in report["register"]) == 1  # one unit, many files: the newest is used
+    assert any(f["code"] == "duplicate-unit" for f in report["findings"])
+    book = load_workbook(output)
+    texts = [cell.value for sheet in book for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert not any(cell.data_type == "f" for sheet in book if sheet.title != "Số liệu"
+                   for row in sheet.iter_rows() for cell in row)
+    assert not any("vbaProject" in name for name in __import__("zipfile").ZipFile(output).namelist())
+    _unchanged(corpus)
+
+
+def test_merge_keeps_formula_like_text_as_text(corpus, capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    folder, good, paths, _ = corpus
+    output = tmp_path / "thanh-pho.xlsx"
+    code, out, err = _run(capsys, "merge", paths["formula-injection"], "-o", output, "--jobs", "1",
+                          "--catalog", folder / "danh-muc.xlsx")
+    assert code in (0, 1), err
+    book = load_workbook(output)
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.value in INJECTIONS]
+    assert INJECTIONS[3] in {cell.value for cell in cells}
+    assert all(cell.data_type == "s" for cell in cells)
+    _unchanged(corpus)
