@@ -204,3 +204,28 @@ def test_merge_over_http_reads_a_folder_under_the_wards_root(server, wards_root,
     assert actual == [[[1622.5]]]
     message = [a["values"][0][1] for a in answer["actions"] if a["func"] == "setValues" and a["sheet_position"] == 1]
     assert message[-1].split(": ", 1)[1].startswith("Tổng hợp xong: 2/2 tệp được đưa vào")
+
+
+def test_a_payload_over_the_limit_is_refused_before_it_is_read(server):
+    import http.client
+    from urllib.parse import urlsplit
+
+    from xltools.server import MAX_PAYLOAD_BYTES
+
+    address = urlsplit(server)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.putrequest("POST", "/xlwings/compute")
+    connection.putheader("Authorization", TOKEN)
+    connection.putheader("Content-Length", str(MAX_PAYLOAD_BYTES + 1))
+    connection.endheaders()
+    answer = connection.getresponse()
+    assert answer.status == 413
+    assert answer.read().decode("utf-8") == "xltools: bảng tính gửi lên quá lớn (trên 32 MB)."
+    connection.close()
+
+
+def test_a_payload_of_the_wrong_shape_gets_a_400(server):
+    status, text = post(f"{server}/xlwings/compute", {"book": {"name": "x"}, "sheets": [{"values": 5}],
+                                                      "version": "0", "client": "Office.js", "names": []})
+    assert (status, text) == (400, "xltools: dữ liệu gửi lên không đúng định dạng của xlwings (trang thứ 1 thiếu "
+                                   "«name» hoặc «values» dạng bảng).")

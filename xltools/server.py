@@ -12,6 +12,7 @@ set; an organisation that is not noncommercial must set its own xlwings PRO key.
 """
 
 import hmac
+import json
 import logging
 from functools import partial
 from pathlib import Path
@@ -78,16 +79,18 @@ def create_app(token: str | None = None, output_dir: str | Path | None = None,
             return refuse(401, "sai hoặc thiếu mã truy cập (Authorization). Đề nghị hỏi cán bộ CNTT mã đúng.")
         if name not in handlers:
             return refuse(404, f"không có chức năng «{name}»; chỉ có: {', '.join(sorted(handlers))}.")
+        too_large = f"bảng tính gửi lên quá lớn (trên {MAX_PAYLOAD_BYTES // 1048576} MB)."
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_PAYLOAD_BYTES:
-            return refuse(413, f"bảng tính gửi lên quá lớn (trên {MAX_PAYLOAD_BYTES // 1048576} MB).")
-        body = await request.body()
-        if len(body) > MAX_PAYLOAD_BYTES:
-            return refuse(413, f"bảng tính gửi lên quá lớn (trên {MAX_PAYLOAD_BYTES // 1048576} MB).")
+            return refuse(413, too_large)
+        chunks, size = [], 0
+        async for chunk in request.stream():  # a body without Content-Length is cut off at the limit too
+            size += len(chunk)
+            if size > MAX_PAYLOAD_BYTES:
+                return refuse(413, too_large)
+            chunks.append(chunk)
         try:
-            import json
-
-            payload = json.loads(body)
+            payload = json.loads(b"".join(chunks))
         except ValueError:
             return refuse(400, "dữ liệu gửi lên không phải JSON của xlwings.")
         return await run_in_threadpool(_run_handler, handlers[name], payload, macros, refuse, JSONResponse)
@@ -101,6 +104,12 @@ def _run_handler(handler, payload, macros, refuse, respond):
 
     if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list) or "book" not in payload:
         return refuse(400, "dữ liệu gửi lên không đúng định dạng của xlwings (thiếu «book» hoặc «sheets»).")
+    for number, sheet in enumerate(payload["sheets"], start=1):
+        values = sheet.get("values") if isinstance(sheet, dict) else None
+        if not (isinstance(sheet, dict) and isinstance(sheet.get("name"), str) and isinstance(values, list)
+                and all(isinstance(row, list) for row in values)):
+            return refuse(400, f"dữ liệu gửi lên không đúng định dạng của xlwings (trang thứ {number} thiếu "
+                               "«name» hoặc «values» dạng bảng).")
     if macros:
         from .excel import MACRO_BOOK_KEY
 
@@ -112,7 +121,8 @@ def _run_handler(handler, payload, macros, refuse, respond):
             return refuse(400, f"phiên bản xlwings trên máy trạm ({payload.get('version')}) khác máy chủ "
                                f"({xw.__version__}). Đề nghị cài cùng một phiên bản.")
         return refuse(400, f"không mở được bảng tính gửi lên ({exc}).")
-    except (KeyError, TypeError, ValueError) as exc:
+    except Exception as exc:  # any other shape error in the payload
+        log.warning("payload refused: %s: %s", type(exc).__name__, exc)
         return refuse(400, f"dữ liệu gửi lên không đúng định dạng của xlwings ({type(exc).__name__}: {exc}).")
     handler(book)  # never raises: failures are written into the book as a message
     return respond(book.json())
