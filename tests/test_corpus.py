@@ -181,3 +181,29 @@ def test_merge_keeps_formula_like_text_as_text(corpus, capsys, tmp_path):
     assert INJECTIONS[3] in {cell.value for cell in cells}
     assert all(cell.data_type == "s" for cell in cells)
     _unchanged(corpus)
+
+
+NO_DATA = {"renamed-sheet", "deleted-sheet"}  # no data sheet: no report can be written from the file
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_report_command(corpus, case, capsys, tmp_path):
+    path = _path(corpus, case)
+    output = tmp_path / "bao-cao.docx"
+    code, out, err = _run(capsys, "report", path, "-o", output, "--catalog", corpus[0] / "danh-muc.xlsx")
+    if case.refused or case.name in NO_DATA:
+        assert code == 2
+        assert err.startswith(f"Lỗi: {path.name}")
+        assert case.refused in err
+        assert not output.exists() and list(tmp_path.iterdir()) == []
+    else:
+        assert code == 0, err
+        assert output.stat().st_size > 10_000
+    _unchanged(corpus)
+
+
+def test_report_keeps_formula_like_text_as_text(corpus, tmp_path):
+    from xltools.report import report_text
+
+    text = report_text(corpus[2]["formula-injection"])
+    assert INJECTIONS[0] in text  # the narrative, printed as typed
