@@ -229,3 +229,15 @@ def test_a_payload_of_the_wrong_shape_gets_a_400(server):
                                                       "version": "0", "client": "Office.js", "names": []})
     assert (status, text) == (400, "xltools: dữ liệu gửi lên không đúng định dạng của xlwings (trang thứ 1 thiếu "
                                    "«name» hoặc «values» dạng bảng).")
+
+
+def test_when_nothing_could_be_written_the_message_comes_as_an_alert(make_workbook, monkeypatch):
+    from xltools import server as module
+
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    excel.use_remote_engine()
+    answer = module._run_handler(lambda book: "Lỗi: không ghi được.", excel.book_payload(make_workbook(FIGURES)),
+                                 None, lambda status, text: (status, text), lambda actions: actions)
+    assert answer["actions"] == [{"func": "alert", "args": ["Lỗi: không ghi được.", "xltools", "ok", "critical", ""],
+                                  "values": None, "sheet_position": None, "start_row": None, "start_column": None,
+                                  "row_count": None, "column_count": None}]

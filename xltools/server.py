@@ -124,7 +124,10 @@ def _run_handler(handler, payload, macros, refuse, respond):
     except Exception as exc:  # any other shape error in the payload
         log.warning("payload refused: %s: %s", type(exc).__name__, exc)
         return refuse(400, f"dữ liệu gửi lên không đúng định dạng của xlwings ({type(exc).__name__}: {exc}).")
-    handler(book)  # never raises: failures are written into the book as a message
+    message = handler(book)  # never raises: failures are written into the book as a message
+    if not book.json()["actions"]:
+        # Nothing could be written into the book: say it in a message box instead.
+        book.app.alert(message, title="xltools", mode="critical" if message.startswith("Lỗi") else "info")
     return respond(book.json())
 
 
