@@ -73,7 +73,8 @@ def render_docx(context: ReportContext, template: str | Path | None = None) -> b
     """Return the .docx bytes of the report described by `context`."""
     tpl = _template(template)
     tpl.init_docx()
-    styles = {style.name for style in tpl.docx.styles}
+    # Style name -> id, looked up once: python-docx searches every style of the template per paragraph.
+    styles = {style.name: style.style_id for style in tpl.docx.styles}
     body = tpl.new_subdoc()
     _add_blocks(body, context.body, context, styles)
     appendix = tpl.new_subdoc()
@@ -91,10 +92,10 @@ def render_docx(context: ReportContext, template: str | Path | None = None) -> b
     return stream.getvalue()
 
 
-def _add_blocks(subdoc, blocks, context: ReportContext, styles: set[str]) -> None:
+def _add_blocks(subdoc, blocks, context: ReportContext, styles: dict[str, str]) -> None:
     for block in blocks:
-        style = STYLES[block.style] if STYLES[block.style] in styles else None
-        paragraph = subdoc.add_paragraph(style=style)
+        paragraph = subdoc.add_paragraph()
+        paragraph._p.style = styles.get(STYLES[block.style])
         if block.style == "chart":
             paragraph.add_run().add_picture(io.BytesIO(chart_png(context)), width=CHART_WIDTH)
         else:
@@ -114,10 +115,11 @@ def _add_text(paragraph, text: str) -> None:
 
 
 def _cell(cell, text: str, style: str | None, width: float, bold: bool = False, italic: bool = False) -> None:
+    """Fill `cell` with `text` in the paragraph style whose id is `style` (None: Normal, 1 pt around)."""
     cell.width = Cm(width)
     paragraph = cell.paragraphs[0]
     if style:
-        paragraph.style = style
+        paragraph._p.style = style
     else:
         paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(1)
     run = paragraph.add_run(text)
@@ -126,8 +128,8 @@ def _cell(cell, text: str, style: str | None, width: float, bold: bool = False, 
     run.italic = italic or None
 
 
-def _appendix_table(subdoc, context: ReportContext, styles: set[str]) -> None:
-    use = lambda name: name if name in styles else None
+def _appendix_table(subdoc, context: ReportContext, styles: dict[str, str]) -> None:
+    use = styles.get
     table = subdoc.add_table(rows=1 + len(context.appendix), cols=len(COLUMN_WIDTHS))
     if "BC Bảng phụ lục" in styles:
         table.style = "BC Bảng phụ lục"
