@@ -207,3 +207,32 @@ def test_report_keeps_formula_like_text_as_text(corpus, tmp_path):
 
     text = report_text(corpus[2]["formula-injection"])
     assert INJECTIONS[0] in text  # the narrative, printed as typed
+
+
+@pytest.mark.parametrize("case", READ, ids=[c.name for c in READ])
+def test_excel_buttons(corpus, case, monkeypatch):
+    """Excel opened the file (so only readable cases): the buttons answer in Vietnamese, in the book."""
+    import xlwings as xw
+
+    from xltools import excel
+    from xltools.check import check_file
+    from xltools.catalog import load_catalog
+
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    excel.use_remote_engine()
+    path = _path(corpus, case)
+    expected = check_file(path, load_catalog(corpus[0] / "danh-muc.xlsx"))
+    for handler in (excel.check, excel.compute):
+        book = xw.Book(json=excel.book_payload(path))
+        message = handler(book)
+        assert "Traceback" not in message and message
+        if handler is excel.check:
+            errors = sum(f.is_error for f in expected.findings)
+            assert message.startswith(f"Kiểm tra xong: {errors} lỗi" if errors else "Kiểm tra xong: không có lỗi")
+        elif case.name in NO_DATA:
+            assert message.startswith("Lỗi:") and "Số liệu" in message, message
+        else:
+            assert message.startswith("Tính toán xong: đã điền tỷ lệ %"), message
+        written = [a for a in book.json()["actions"] if a["func"] == "setValues"]
+        assert written, "the outcome is written into the workbook"
+    _unchanged(corpus)
