@@ -663,37 +663,53 @@ def _not_computed(reason: str | None) -> str:
     return f"Chưa tính được: {reason}." if reason else ""
 
 
-@xw.func
+# The docstrings and argument notes of the XT_ functions are shown in Excel's function
+# dialog, so they are written in Vietnamese.
+@xw.func(category="xltools")
+@xw.arg("actual", doc="Số thực hiện (hoặc ước thực hiện) kỳ báo cáo")
+@xw.arg("plan", doc="Kế hoạch năm")
+@xw.arg("direction", doc="Chiều đánh giá: tăng, giảm hoặc giảm bớt (mặc định: tăng)")
+@xw.arg("last_year", doc="Thực hiện cùng kỳ năm trước")
 @_sheet_function
 def XT_PCT_PLAN(actual, plan, direction="tăng", last_year=None):
-    """Return % of plan (100 = on plan); for `giảm bớt` targets the achieved over the planned reduction."""
+    """Tỷ lệ % so với kế hoạch (100 là bằng kế hoạch); chỉ tiêu «giảm bớt»: mức giảm đạt được so với mức giảm kế hoạch."""
     if _number(actual, "số thực hiện") is None and _number(plan, "số kế hoạch") is None:
         return ""
     result = _result(_indicator(direction=direction), actual, plan, last_year)
     return result.pct_plan if result.pct_plan is not None else _not_computed(result.reasons.get("pct_plan"))
 
 
-@xw.func
+@xw.func(category="xltools")
+@xw.arg("actual", doc="Số thực hiện (hoặc ước thực hiện) kỳ báo cáo")
+@xw.arg("last_year", doc="Thực hiện cùng kỳ năm trước")
+@xw.arg("kind", doc="Loại chỉ tiêu: giá trị, số lượng, tỷ lệ hoặc tăng trưởng (mặc định: giá trị)")
 @_sheet_function
 def XT_CHANGE(actual, last_year, kind="giá trị"):
-    """Return the change on the same period: % for amounts and counts, percentage points for rates."""
+    """Tăng (+) hoặc giảm (-) so với cùng kỳ: tính bằng % với giá trị, số lượng; bằng điểm phần trăm với tỷ lệ."""
     if _number(actual, "số thực hiện") is None and _number(last_year, "số cùng kỳ") is None:
         return ""
     result = _result(_indicator(kind=kind), actual, last_year=last_year)
     return result.change if result.change is not None else _not_computed(result.reasons.get("change"))
 
 
-@xw.func
+@xw.func(category="xltools")
+@xw.arg("actual", doc="Số thực hiện (hoặc ước thực hiện) kỳ báo cáo")
+@xw.arg("plan", doc="Kế hoạch năm")
+@xw.arg("direction", doc="Chiều đánh giá: tăng, giảm hoặc giảm bớt (mặc định: tăng)")
+@xw.arg("last_year", doc="Thực hiện cùng kỳ năm trước")
+@xw.arg("decimals", doc="Số chữ số thập phân")
 @_sheet_function
 def XT_STATUS(actual, plan, direction="tăng", last_year=None, decimals=2):
-    """Return the status text: Vượt kế hoạch, Đạt kế hoạch, Không đạt, Chưa có kế hoạch, Chưa có số liệu."""
+    """Đánh giá: Vượt kế hoạch, Đạt kế hoạch, Không đạt, Chưa có kế hoạch hoặc Chưa có số liệu."""
     return _result(_indicator(direction=direction, decimals=_decimals(decimals)), actual, plan, last_year).status_text
 
 
-@xw.func
+@xw.func(category="xltools")
+@xw.arg("value", doc="Số cần viết")
+@xw.arg("decimals", doc="Số chữ số thập phân")
 @_sheet_function
 def XT_SO(value, decimals=None):
-    """Return `value` as Vietnamese number text: 1.172,5."""
+    """Số viết theo cách Việt Nam: dấu chấm phân cách hàng nghìn, dấu phẩy thập phân (1.172,5)."""
     number = _number(value, "giá trị")
     if number is None:
         return ""
@@ -705,14 +721,17 @@ def _default_catalog() -> Catalog:
     return default_catalog()
 
 
-@xw.func
+@xw.func(category="xltools")
+@xw.arg("code", doc="Mã chỉ tiêu (cột Mã)")
+@xw.arg("actual", doc="Số thực hiện (hoặc ước thực hiện) kỳ báo cáo")
+@xw.arg("plan", doc="Kế hoạch năm")
+@xw.arg("last_year", doc="Thực hiện cùng kỳ năm trước")
+@xw.arg("status", doc="Tính chất số liệu: Thực hiện hoặc Ước thực hiện")
+@xw.arg("name", doc="Tên chỉ tiêu, khi mã không có trong danh mục")
+@xw.arg("unit", doc="Đơn vị tính, khi mã không có trong danh mục")
 @_sheet_function
 def XT_CAU(code, actual, plan=None, last_year=None, status=None, name=None, unit=None):
-    """Return the report's sentence for one indicator: its code in the catalog, or a `name` and `unit`.
-
-    `status` is the workbook's «Tính chất số liệu»: anything but «Thực hiện» reads as an
-    estimate (`ước đạt`), as in the report.
-    """
+    """Câu báo cáo cho một chỉ tiêu, đúng như báo cáo sẽ in («ước đạt» trừ khi tính chất số liệu là «Thực hiện»)."""
     text = "" if code is None else unicodedata.normalize("NFC", str(code)).strip()
     catalog = _default_catalog()
     if text in catalog.by_code:
