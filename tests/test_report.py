@@ -458,3 +458,18 @@ def test_demo_city_key_summary_adds_up(demo_city):
     for group, note in zip([g for g in groups if g], context.footnotes):
         assert note == "Gồm các chỉ tiêu: " + "; ".join(r.indicator.name for r in group) + "."
     assert context.chart and context.rankings
+
+
+@needs_demo
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not have_soffice() or not shutil.which("pdftotext"), reason="LibreOffice is not installed")
+def test_libreoffice_renders_the_demo_city_report(demo_city, tmp_path):
+    out = write_report(demo_city[0], tmp_path / "bao-cao-thanh-pho.docx")
+    pdf = _pdf(out, tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert 10 <= int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 20
+    flat = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+    for expected in ("ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ TĨNH", "Hà Tĩnh, ngày", "đề ra 25 chỉ tiêu chủ yếu",
+                     "- Thu ngân sách ước đạt", "Dẫn đầu là", "Biểu đồ: Tỷ lệ thực hiện so với kế hoạch",
+                     "- Thường trực Thành ủy;"):
+        assert expected in flat, expected
