@@ -198,3 +198,16 @@ def test_demo_command_writes_the_wards_and_the_city_base(tmp_path):
     assert city.unit_code == demo.CITY[0] and city.level == "Thành phố"
     assert city.figure("TANG_TRUONG").actual == 11.67
     assert city.figure("THU_NS").actual is None  # a ward figure: filled by merge, not in the base
+
+
+def test_another_catalog_gets_the_shared_codes_split_and_no_slips():
+    from conftest import small_catalog
+
+    small = small_catalog()
+    wards = demo.ward_figures(small, demo.city_figures())
+    assert demo.plant_slips(wards, small) == []  # the slips' indicators are not all there, none is forced
+    # DN_MOI is in both catalogs: split the same way, adding up to the city's 394.
+    assert sum(wards[code]["DN_MOI"]["actual"] for code, *_ in demo.WARDS) == 394
+    # THU_NS's parts have other codes in the small catalog, so it has no ward figures to add up.
+    assert all(wards[code]["THU_NS"]["actual"] is None for code, *_ in demo.WARDS)
+    assert {round(wards[code]["HO_NGHEO_TL"]["plan"], 2) for code, *_ in demo.WARDS} == {0.3}

@@ -183,7 +183,7 @@ def ward_figures(catalog: Catalog, city: dict, seed: int = YEAR) -> dict[str, di
     for ind in sorted((i for i in sums if catalog.children(i.code)), key=lambda i: _depth(catalog, i), reverse=True):
         for ward in codes:
             wards[ward][ind.code] = {
-                name: _total([wards[ward][child.code].get(name) for child in catalog.children(ind.code)],
+                name: _total([wards[ward].get(child.code, {}).get(name) for child in catalog.children(ind.code)],
                              ind.decimals)
                 for name in INPUT_FIELDS
             }
@@ -268,6 +268,11 @@ def plant_slips(wards: dict[str, dict[str, dict]], catalog: Catalog) -> list[Sli
             continue
         row = figures[slip.code]
         ind = catalog[slip.code]
+        needed = ("actual", "plan") if slip.rule == "pct-plan-typed" else (slip.field,)
+        if any(row.get(name) is None for name in needed):
+            continue  # another catalog or other figures: nothing to slip on
+        if slip.rule == "numerator-gt-denominator" and not any(i.numerator == slip.code for i in catalog):
+            continue
         if slip.rule == "not-a-number":
             row[slip.field] = f"khoảng {round(row[slip.field] or 0, -1):.0f}"
         elif slip.rule == "parts-sum":
