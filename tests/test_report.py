@@ -473,3 +473,10 @@ def test_libreoffice_renders_the_demo_city_report(demo_city, tmp_path):
                      "- Thu ngân sách ước đạt", "Dẫn đầu là", "Biểu đồ: Tỷ lệ thực hiện so với kế hoạch",
                      "- Thường trực Thành ủy;"):
         assert expected in flat, expected
+
+
+def test_report_without_targets_or_narrative_ends_on_its_last_sentence(make_workbook):
+    text = report_text(make_workbook({"LUA_DT": {"plan": 2516, "actual": 2447.6}}))
+    assert "Phần thứ hai" not in text and "II. ĐÁNH GIÁ CHUNG" not in text
+    assert "- Diện tích lúa ước đạt 2.447,6 ha, bằng 97,3% kế hoạch./.\n" in text
+    assert "có 0/5 chỉ tiêu" not in text and "chưa có chỉ tiêu nào đạt kế hoạch, 5 chỉ tiêu chưa đủ số liệu" in text

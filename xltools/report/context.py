@@ -196,15 +196,6 @@ def _header(sub: Submission, words: dict) -> dict:
 # -------------------------------------------------------------------------------------------------- body
 
 
-class _Footnotes:
-    def __init__(self, context: ReportContext):
-        self.context = context
-
-    def add(self, text: str) -> str:
-        self.context.footnotes.append(text)
-        return f"\ue000{len(self.context.footnotes)}\ue001"
-
-
 def _plain(title: str) -> str:
     return _NUMBERED.sub("", title).strip()
 
@@ -242,15 +233,18 @@ def _body(context: ReportContext) -> None:
         body.append(Block("heading1", render("assessment", words)))
         for number, (title, notes) in enumerate(((t, n) for t, n in assessment if n), start=1):
             body += [Block("heading2", f"{number}. {render('assessment_item', title)}"), *notes]
-    body += [Block("part", render("part_two", words)), Block("part_title", render("part_two_title", words))]
+    part_two = []
     targets = _targets(context, by_code, hidden)
     if targets:
-        body += [Block("heading1", render("targets", words)), Block("text", render("targets_intro", words)),
-                 *targets]
+        part_two += [Block("heading1", render("targets", words)), Block("text", render("targets_intro", words)),
+                     *targets]
     for title, heading in ((TASK_NOTES, "tasks"), (PROPOSAL_NOTES, "proposals")):
         notes = _narrative(sub, title)
         if notes:
-            body += [Block("heading1", render(heading, words)), *notes]
+            part_two += [Block("heading1", render(heading, words)), *notes]
+    if part_two:
+        body += [Block("part", render("part_two", words)), Block("part_title", render("part_two_title", words)),
+                 *part_two]
     last = body[-1]
     body[-1] = Block(last.style, last.text.rstrip(" .") + "./.")
 
@@ -259,11 +253,11 @@ def _summary_text(context: ReportContext) -> str:
     summary = context.summary
     if not summary.total:
         return ""
-    notes = _Footnotes(context)
     groups = {"exceeded": summary.exceeded, "met": summary.met, "missed": summary.missed, "unknown": summary.unknown}
 
     def footnote(name: str) -> str:
-        return notes.add(render("key_footnote", [r.indicator.name for r in groups[name]]))
+        context.footnotes.append(render("key_footnote", [r.indicator.name for r in groups[name]]))
+        return f"\ue000{len(context.footnotes)}\ue001"
 
     values = {
         "period": context.words["period"],
