@@ -6,6 +6,8 @@ always be rebuilt from the code and `xltools/data/`.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 from xltools.catalog import default_catalog
@@ -13,6 +15,26 @@ from xltools.demo import YEAR, write_city_base, write_demo_wards
 from xltools.writer import new_workbook, write_catalog_workbook
 
 ROOT = Path(__file__).resolve().parents[1] / "workbooks"
+# Fixed stamps, so that rebuilding unchanged workbooks gives the same bytes (and no git noise).
+STAMP = "2022-12-31T00:00:00Z"
+ZIP_TIME = (2022, 12, 31, 0, 0, 0)
+_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def normalise(path: Path) -> None:
+    """Rewrite the xlsx at `path` with fixed document and zip-entry times, the members in the same order."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = _TIMES.sub(lambda m: m.group(1) + STAMP.encode() + m.group(2), data)
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, data)
+    tmp.replace(path)
 
 
 def main() -> None:
@@ -27,6 +49,8 @@ def main() -> None:
         old.unlink()
     paths = write_demo_wards(demo, catalog, force=True)
     write_city_base(demo / "thanh-pho-co-so.xlsx", catalog, force=True)
+    for path in [*ROOT.glob("*.xlsx"), *demo.glob("*.xlsx")]:
+        normalise(path)
     print(f"Wrote the catalog, two templates and {len(paths)} demo wards under {ROOT}")
 
 
