@@ -717,12 +717,9 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def _cell_xml(reference: str, value, style: str = "") -> str:
     if value is None or value == "":
         return f'<c r="{reference}"{style}/>' if style else ""
-    if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # numpy numbers included
         value = float(value)
-        if not math.isfinite(value):
-            return ""
-        number = int(value) if value.is_integer() and abs(value) < 1e15 else repr(value)
-        return f'<c r="{reference}"{style}><v>{number}</v></c>'
+        return f'<c r="{reference}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else ""
     text = escape(_ILLEGAL.sub("", str(value))[:32_767])
     return f'<c r="{reference}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
@@ -734,8 +731,14 @@ def _rows_xml(rows: list[list], first: int, styled: int, style: int) -> tuple[by
     parts = []
     for number, row in enumerate(rows, start=first):
         attribute = f' s="{style}"' if number - first < styled else ""
-        cells = "".join(_cell_xml(f"{letters[c]}{number}", v, attribute) for c, v in enumerate(row))
-        parts.append(f'<row r="{number}">{cells}</row>')
+        cells = []
+        for letter, value in zip(letters, row):
+            kind = type(value)
+            if (kind is float and math.isfinite(value)) or kind is int:  # most cells, kept out of a call
+                cells.append(f'<c r="{letter}{number}"{attribute}><v>{value!r}</v></c>')
+            else:
+                cells.append(_cell_xml(f"{letter}{number}", value, attribute))
+        parts.append(f'<row r="{number}">{"".join(cells)}</row>')
     return "".join(parts).encode("utf-8"), first + len(rows) - 1, width
 
 
@@ -835,9 +838,11 @@ def merge(
     book = build_workbook(catalog, unit_code=code, unit_name=name, year=year or datetime.now().year, period=period,
                           city=True, info=base_sub.info if base_sub else None,
                           units=expected_units or [(w.unit_code, w.unit_name) for w in used])
-    for row in book[UNITS_SHEET].iter_rows():
-        for cell in row:  # unit names come from the wards' files: text stays text, never a formula
-            set_value(cell, cell.value)
+    for sheet in (book[INFO_SHEET], book[UNITS_SHEET]):
+        for row in sheet.iter_rows():
+            for cell in row:  # names and details come from other files: text stays text, never a formula
+                if isinstance(cell.value, str):
+                    set_value(cell, cell.value)
     write_figures(book, _figure_values(city, base_sub), base_sub.narratives if base_sub else None)
     _set_info(book, INFO_LABELS["status"], _status(base_sub, used))
     title = f"{name} — {period_text(period, year)}"
