@@ -494,6 +494,8 @@ def _demo_slips():
 
 def test_demo_slips_are_all_found_and_nothing_else(tmp_path):
     catalog, demo, slips = _demo_slips()
+    assert {s.rule for s in slips} >= {"not-a-number", "parts-sum", "pct-plan-typed", "yoy-jump",
+                                       "numerator-gt-denominator", "required-empty"}
     paths = demo.write_demo_wards(tmp_path / "wards", catalog)
     found_by_ward = {}
     for path in paths:
@@ -507,6 +509,8 @@ def test_demo_slips_are_all_found_and_nothing_else(tmp_path):
         near = {slip.code, catalog[slip.code].parent} - {""}
         match = next((f for f in unmatched[slip.ward] if f.code == slip.rule and f.indicator in near), None)
         assert match is not None, f"slip not found: {slip}"
+        if match.indicator == slip.code:  # at the slip's own indicator, the finding names the slipped cell
+            assert match.cell == result.submission.figures[slip.code].cells[slip.field], slip
         unmatched[slip.ward].remove(match)
     leftovers = [(ward, f.code, f.cell, f.message) for ward, items in unmatched.items() for f in items]
     assert leftovers == []
