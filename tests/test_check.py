@@ -409,6 +409,14 @@ def test_annotate_a_clean_workbook_and_reannotate(make_workbook, catalog, tmp_pa
     assert load_workbook(again).sheetnames.count("Kiểm tra") == 1
 
 
+def test_annotate_checks_with_the_default_catalog_when_given_no_result(make_workbook, full_catalog, tmp_path):
+    path = make_workbook({}, catalog=full_catalog)  # a blank ward workbook: every key target is empty
+    out = annotate(path, tmp_path / "a.xlsx")
+    rows = list(load_workbook(out)["Kiểm tra"].iter_rows(min_row=4, values_only=True))
+    assert len(rows) == len([k for k in full_catalog.key_targets if k.ward_entered]) > 0
+    assert {row[7] for row in rows} == {"required-empty"}
+
+
 def test_annotate_refuses_to_overwrite(make_workbook, catalog, tmp_path):
     path = make_workbook(CLEAN)
     result = check_file(path, catalog)
