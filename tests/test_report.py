@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import re
 import shutil
@@ -383,8 +382,6 @@ def test_committed_template_is_what_the_script_builds(tmp_path):
 
 def test_dated_report_and_numbered_document(make_workbook, catalog):
     import datetime as dt
-
-    from xltools.writer import build_workbook
 
     def details(book):
         sheet = book["Thông tin"]

@@ -18,7 +18,7 @@ from ..grid import Grid, read_grid
 from ..layout import GENERAL_NOTES, LEVELS
 from ..numbers import format_number
 from ..parse import Submission, parse_grid
-from .sentences import PLAN_DECIMALS, lower_first, render, sentence, sentence_values, target_sentence, unit_text
+from .sentences import PLAN_DECIMALS, lower_first, render, sentence, target_sentence, unit_text
 
 __all__ = ["Block", "AppendixRow", "Ranking", "ReportContext", "build_context", "FOOTNOTE", "MATRIX_SHEET",
            "RANKING_SHEET"]
