@@ -107,6 +107,12 @@ def make_wards(folder: Path, count: int, catalog, year: int = 2024) -> list[Path
     return paths
 
 
+def cpu_seconds() -> float:
+    """Return the CPU time (user + system) of this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_mib() -> float:
     """Return the peak resident memory of this process and of its largest child, in MiB (Linux: KiB units)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -159,12 +165,14 @@ def child(args) -> None:
     """Run one method in this (fresh) process and print its figures as JSON."""
     folder = Path(args.folder)
     paths = sorted(folder.glob("w*.xlsx"))
+    cpu = cpu_seconds()
     if args.method == "merge":
         out = run_merge(folder, args.jobs, args.catalog)
     elif args.method == "naive":
         out = run_naive(paths[: args.naive_sample or None])
     else:
         out = run_floor(paths)
+    out["cpu"] = cpu_seconds() - cpu
     out["peak_mib"] = peak_mib()
     print(json.dumps(out))
 
@@ -225,13 +233,19 @@ def main(argv: list[str] | None = None) -> None:
     b = measure("naive", args, folder)
     sampled = args.naive_sample and args.naive_sample < len(paths)
     b_seconds = b["seconds"] * len(paths) / b["files"] if sampled else b["seconds"]
-    note = f" (timed on {b['files']} files, scaled to {len(paths)})" if sampled else ""
-    print(f"(a) xltools merge, jobs={args.jobs or os.cpu_count()}: {a['seconds']:8.2f} s  peak {a['peak_mib']:7.0f} MiB"
-          f"  ({a['included']} included, {a['findings']} findings, output {a['output_mib']:.1f} MiB)")
-    print(f"(b) pandas.read_excel loop:   {b_seconds:8.2f} s  peak {b['peak_mib']:7.0f} MiB{note}")
-    print(f"(c) bare calamine loop:       {c['seconds']:8.2f} s  peak {c['peak_mib']:7.0f} MiB")
+    note = f"; naive loop timed on {b['files']} files, scaled to {len(paths)}" if sampled else ""
+    scale = len(paths) / b["files"] if sampled else 1
+    rows = [("(a) xltools merge, jobs=" + str(args.jobs or os.cpu_count()), a["seconds"], a["cpu"], a["peak_mib"]),
+            ("(b) pandas.read_excel loop", b["seconds"] * scale, b["cpu"] * scale, b["peak_mib"]),
+            ("(c) bare calamine loop", c["seconds"], c["cpu"], c["peak_mib"])]
+    for label, seconds, cpu, peak in rows:
+        print(f"{label:30s} {seconds:8.2f} s  (CPU {cpu:8.2f} s)  peak {peak:6.0f} MiB")
+    print(f"    merge: {a['included']} included, {a['findings']} findings, output {a['output_mib']:.1f} MiB{note}")
     print(f"b/a = {b_seconds / a['seconds']:.1f}x faster than the naive loop (target >= 8)")
-    print(f"a/c = {a['seconds'] / c['seconds']:.2f} of the floor (target <= 1.5)")
+    print(f"a/c = {a['seconds'] / c['seconds']:.2f} of the floor (target <= 1.5); "
+          f"CPU per file: a {a['cpu'] / len(paths) * 1000:.1f} ms, c {c['cpu'] / len(paths) * 1000:.1f} ms")
+    print("load average after the run (other processes share the machine): "
+          + " ".join(f"{load:.2f}" for load in os.getloadavg()))
 
 
 if __name__ == "__main__":
