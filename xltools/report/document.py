@@ -143,8 +143,7 @@ def _appendix_table(subdoc, context: ReportContext, styles: dict[str, str]) -> N
         _cell(cell, title, use("BC Bảng tiêu đề"), width, bold=True)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     for row, data in zip(rows[1:], context.appendix):
-        row._tr.get_or_add_trPr().append(parse_xml('<w:cantSplit xmlns:w="http://schemas.openxmlformats.org/'
-                                                   'wordprocessingml/2006/main"/>'))
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row stays on one page
         cells = row.cells
         if data.group:
             _cell(cells[0], data.cells[0], use("BC Bảng nhóm"), COLUMN_WIDTHS[0], bold=True)
