@@ -37,9 +37,15 @@ def _digests(folder):
 
 
 def _start(folder, catalog, output):
-    return subprocess.Popen([sys.executable, "-m", "xltools.cli", "merge", str(folder), "-o", str(output),
-                             "--jobs", "2", "--catalog", str(catalog)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    """Start a merge in its own process group; its output goes to files, so no pipe outlives a kill."""
+    log = output.parent.parent / f"{output.name}.log"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out, open(log.with_suffix(".err"), "w") as err:
+        process = subprocess.Popen([sys.executable, "-m", "xltools.cli", "merge", str(folder), "-o", str(output),
+                                    "--jobs", "2", "--catalog", str(catalog)], stdout=out, stderr=err,
+                                   start_new_session=True)
+    process.err = log.with_suffix(".err")
+    return process
 
 
 @pytest.mark.parametrize("after", [0.8, 1.6, 2.4])
@@ -50,7 +56,8 @@ def test_terminated_merge_leaves_nothing(many_wards, tmp_path, after):
     process = _start(folder, catalog, output)
     time.sleep(after)
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=120)
+    process.wait(timeout=300)
+    err = process.err.read_text()
     if process.returncode == 2:
         assert "Đã dừng theo yêu cầu" in err and "Traceback" not in err
         assert not output.exists()
@@ -71,12 +78,12 @@ def test_killed_merge_output_is_absent_or_whole_and_the_next_run_cleans_up(many_
     process = _start(folder, catalog, output)
     time.sleep(1.5)
     os.killpg(process.pid, signal.SIGKILL)  # the whole group, as closing the terminal would: workers too
-    process.communicate(timeout=60)
+    process.wait(timeout=120)
     assert not output.exists() or load_workbook(output, read_only=True).sheetnames
     process = _start(folder, catalog, output.with_name("lan-2.xlsx"))
-    process.communicate(timeout=300)
+    process.wait(timeout=300)
     rerun = _start(folder, catalog, output)  # writing the same target again removes the orphan
-    rerun.communicate(timeout=300)
+    rerun.wait(timeout=300)
     assert rerun.returncode in (0, 1) or output.exists()
     assert not orphan.exists()
     assert load_workbook(output, read_only=True).sheetnames
