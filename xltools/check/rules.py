@@ -157,7 +157,7 @@ class Negative(Rule):
     def check(self, ctx):
         for ind, figure, name, value in ctx.values():
             if _negative(ind, value):
-                yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, None if ind.decimals < 2 else ind.decimals))
+                yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, max(ind.decimals, 2)))
 
 
 class RateRange(Rule):
@@ -187,21 +187,20 @@ class OutOfBounds(Rule):
 
     def check(self, ctx):
         for ind, figure, name, value in ctx.values():
-            if _negative(ind, value) or _above_hundred(ind, value):
+            # Reported above already; and the plan of a reduce-by target is a reduction in points, not a value.
+            if _negative(ind, value) or _above_hundred(ind, value) or (name == "plan" and ind.direction == "reduce_by"):
                 continue
-            # The plan of a reduce-by target is a reduction in points, not a value of the indicator.
-            if name == "plan" and ind.direction == "reduce_by":
+            if not _outside(ind, value):
                 continue
             low, high = ind.min, ind.max
-            if _outside(ind, value):
-                if low is not None and high is not None:
-                    bounds = f"từ {_n(low)} đến {_n(high)}"
-                elif low is not None:
-                    bounds = f"không nhỏ hơn {_n(low)}"
-                else:
-                    bounds = f"không lớn hơn {_n(high)}"
-                yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, max(ind.decimals, 2)),
-                             unit=ind.unit, bounds=bounds)
+            if low is not None and high is not None:
+                bounds = f"từ {_n(low)} đến {_n(high)}"
+            elif low is not None:
+                bounds = f"không nhỏ hơn {_n(low)}"
+            else:
+                bounds = f"không lớn hơn {_n(high)}"
+            yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, max(ind.decimals, 2)),
+                         unit=ind.unit, bounds=bounds)
 
 
 def _half_unit(decimals: int) -> float:
@@ -242,9 +241,12 @@ class NumeratorGtDenominator(Rule):
     code = "numerator-gt-denominator"
 
     def check(self, ctx):
+        seen = set()  # two rates may share a numerator and denominator: one finding per pair
         for ind in ctx.catalog:
-            if ind.rule != "ratio" or not (ind.numerator and ind.denominator):
+            pair = (ind.numerator, ind.denominator)
+            if ind.rule != "ratio" or not all(pair) or pair in seen:
                 continue
+            seen.add(pair)
             top, bottom = ctx.sub.figure(ind.numerator), ctx.sub.figure(ind.denominator)
             if top is None or bottom is None:
                 continue
