@@ -211,3 +211,23 @@ def test_another_catalog_gets_the_shared_codes_split_and_no_slips():
     # THU_NS's parts have other codes in the small catalog, so it has no ward figures to add up.
     assert all(wards[code]["THU_NS"]["actual"] is None for code, *_ in demo.WARDS)
     assert {round(wards[code]["HO_NGHEO_TL"]["plan"], 2) for code, *_ in demo.WARDS} == {0.3}
+
+
+def test_demo_runs_the_whole_pipeline(tmp_path, capsys):
+    """`xltools demo`: wards, their checks, the merged city workbook and two reports, from nothing."""
+    from docx import Document
+
+    from xltools.cli import main
+    from xltools.grid import read_grid
+    from xltools.parse import parse_grid
+
+    assert main(["demo", "-o", str(tmp_path), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "Đã kiểm tra 15 tệp: 5 lỗi, 1 cảnh báo." in out and "Đã tổng hợp 15/15 đơn vị" in out
+    assert sorted(p.name for p in (tmp_path / "kiem-tra").iterdir()) == sorted(
+        f"{slip.ward.lower().replace('_', '-')}-2022.xlsx" for slip in demo.SLIPS)
+    city = parse_grid(read_grid(tmp_path / "thanh-pho-tong-hop.xlsx"))
+    assert city.unit_name == "Thành phố Hà Tĩnh" and len(city.figures) == len(default_catalog())
+    text = "\n".join(p.text for p in Document(tmp_path / "bao-cao-thanh-pho.docx").paragraphs)
+    assert "ỦY BAN NHÂN DÂN" in text and "BÁO CÁO" in text
+    assert (tmp_path / "bao-cao-tran-phu-2022.docx").stat().st_size > 10_000

@@ -329,13 +329,39 @@ def write_city_base(path: Path, catalog: Catalog | None = None, force: bool = Fa
     return path
 
 
-def run_demo(output: Path, force: bool = False) -> int:
-    """Run the pipeline on the demo wards into `output`; return the exit code."""
+def run_demo(output: Path, force: bool = False, jobs: int | None = None) -> int:
+    """Run the whole pipeline on the demo wards into `output`; return the exit code.
+
+    Writes the 15 ward workbooks and the city base, checks each ward (an annotated copy per
+    ward with findings), merges the wards into the city workbook, and writes the city report
+    and one ward's report. The planted slips are expected findings, so they do not fail the demo.
+    """
+    from .check import annotate, check_file, findings_table
+    from .merge import merge
+    from .report import write_report
+
+    output = Path(output)
     wards_dir = output / "phuong-xa"
     if force and wards_dir.exists():
         shutil.rmtree(wards_dir)
-    paths = write_demo_wards(wards_dir, force=force)
-    base = write_city_base(output / "thanh-pho-co-so.xlsx", force=force)
-    print(f"Đã tạo {len(paths)} biểu số liệu phường, xã mẫu trong {wards_dir}")
-    print(f"Biểu thành phố (trước khi tổng hợp): {base}")
+    catalog = default_catalog()
+    paths = write_demo_wards(wards_dir, catalog, force=force)
+    base = write_city_base(output / "thanh-pho-co-so.xlsx", catalog, force=force)
+    print(f"1. Đã tạo {len(paths)} biểu số liệu phường, xã mẫu trong {wards_dir}")
+
+    checked = [check_file(path, catalog) for path in paths]
+    findings = [f for result in checked for f in result.findings]
+    print(f"2. Kiểm tra từng biểu (các lỗi dưới đây được cài sẵn để minh họa):\n{findings_table(findings, len(paths))}")
+    for result in checked:
+        if result.findings:
+            annotate(result.path, output / "kiem-tra" / result.path.name, result, force=force)
+    print(f"   Bản đánh dấu ô lỗi: {output / 'kiem-tra'}")
+
+    city = output / "thanh-pho-tong-hop.xlsx"
+    merged = merge([wards_dir], city, catalog=catalog, base=base, jobs=jobs, force=force)
+    print(f"3. Đã tổng hợp {merged.included}/{merged.expected} đơn vị vào {city}")
+
+    city_report = write_report(city, output / "bao-cao-thanh-pho.docx", force=force)
+    ward_report = write_report(paths[0], output / f"bao-cao-{paths[0].stem}.docx", force=force)
+    print(f"4. Báo cáo thành phố: {city_report}\n   Báo cáo một phường: {ward_report}")
     return 0
