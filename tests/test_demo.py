@@ -228,6 +228,9 @@ def test_demo_runs_the_whole_pipeline(tmp_path, capsys):
         f"{slip.ward.lower().replace('_', '-')}-2022.xlsx" for slip in demo.SLIPS)
     city = parse_grid(read_grid(tmp_path / "thanh-pho-tong-hop.xlsx"))
     assert city.unit_name == "Thành phố Hà Tĩnh" and len(city.figures) == len(default_catalog())
-    text = "\n".join(p.text for p in Document(tmp_path / "bao-cao-thanh-pho.docx").paragraphs)
-    assert "ỦY BAN NHÂN DÂN" in text and "BÁO CÁO" in text
+    document = Document(tmp_path / "bao-cao-thanh-pho.docx")
+    header = "\n".join(cell.text for cell in document.tables[0]._cells)
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "ỦY BAN NHÂN DÂN" in header and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header
+    assert "BÁO CÁO" in text and "đề ra 25 chỉ tiêu chủ yếu" in text
     assert (tmp_path / "bao-cao-tran-phu-2022.docx").stat().st_size > 10_000
