@@ -17,6 +17,7 @@ from xltools.cli import main
 from xltools.errors import OutputExists
 from xltools.layout import DATA_SHEET, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS
 from xltools.merge import MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, merge
+from xltools.numbers import format_number
 from xltools.writer import build_workbook, data_rows, save_workbook, set_value, write_figures
 
 YEAR = 2022
@@ -188,6 +189,23 @@ def test_forty_wards_match_an_independent_pandas_computation(tmp_path, catalog, 
         cell = matrix.loc["THU_NS", f"Phường số {k}"]
         assert (pd.isna(cell) if actual is None else cell == pytest.approx(actual))
     assert matrix.loc["THU_NS", "Toàn thành phố"] == pytest.approx(expected["THU_NS"]["actual"])
+
+
+def test_the_city_workbook_passes_check_and_feeds_the_report(tmp_path, catalog, make_workbook):
+    from xltools.check import check_file
+    from xltools.report import report_text
+
+    rng = random.Random(5)
+    for k in range(5):
+        make_workbook(clean_figures(catalog, rng), name=f"w/{k}.xlsx", unit_code=f"U{k}", unit_name=f"Phường Số {k}")
+    base = write_base(tmp_path / "base.xlsx", catalog, [(f"U{k}", f"Phường Số {k}") for k in range(5)], CITY_ONLY)
+    result = merge([tmp_path / "w"], tmp_path / "city.xlsx", catalog=catalog, base=base)
+    assert result.ok and not result.findings
+    checked = check_file(result.output, catalog)
+    assert [f for f in checked.findings if f.is_error] == []
+    text = report_text(result.output, catalog)
+    total = format_number(result.submission.figure("THU_NS").actual, 1)
+    assert "Thành phố Thử".upper() in text.upper() and total in text
 
 
 def test_jobs_one_and_two_give_identical_figures(tmp_path, catalog, forty):
