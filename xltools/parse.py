@@ -115,11 +115,17 @@ def parse_grid(grid: Grid) -> Submission:
     return sub
 
 
-def _parse_info(grid: Grid, sub: Submission) -> None:
-    rows = grid.sheet(INFO_SHEET)
+def _required_sheet(grid: Grid, sub: Submission, name: str) -> list[list] | None:
+    """Return the rows of sheet `name`, or None with a finding that lists the sheets the file has."""
+    rows = grid.sheet(name)
     if rows is None:
-        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=INFO_SHEET, name=INFO_SHEET,
-                                    found=_sheet_list(grid)))
+        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=name, name=name, found=_sheet_list(grid)))
+    return rows
+
+
+def _parse_info(grid: Grid, sub: Submission) -> None:
+    rows = _required_sheet(grid, sub, INFO_SHEET)
+    if rows is None:
         return
     labels = {_norm(label): name for name, label in (INFO_LABELS | EXTRA_INFO_LABELS).items()}
     for r, row in enumerate(rows):
@@ -157,10 +163,8 @@ def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
 
 
 def _parse_data(grid: Grid, sub: Submission) -> None:
-    rows = grid.sheet(DATA_SHEET)
+    rows = _required_sheet(grid, sub, DATA_SHEET)
     if rows is None:
-        sub.problems.append(finding("missing-sheet", file=sub.file, sheet=DATA_SHEET, name=DATA_SHEET,
-                                    found=_sheet_list(grid)))
         return
     sheet = sub.data_sheet = grid.sheet_name(DATA_SHEET)
     header = _find_header(rows)
