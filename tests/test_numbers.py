@@ -64,3 +64,8 @@ def test_format_then_parse_round_trips(value, decimals):
 @given(st.integers(min_value=-10**12, max_value=10**12))
 def test_integers_round_trip_exactly(value):
     assert parse_number(format_number(value, 0)) == value
+
+
+def test_huge_values_format_without_error():
+    assert format_number(1e30) == "1" + ".000" * 10
+    assert format_number(-1.5e300, 0).startswith("-1.500.") and format_number(-1.5e300, 0).count(".") == 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 __all__ = ["format_number", "format_percent", "parse_number", "NumberTextError"]
 
@@ -20,7 +20,9 @@ class NumberTextError(ValueError):
 
 def _rounded(value: float, decimals: int) -> Decimal:
     """Return `value` rounded half away from zero, the way people round on paper."""
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    # Enough precision for any float (up to 309 digits before the point), so huge values format too.
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
+                                                context=Context(prec=400))
 
 
 def format_number(value: float, decimals: int | None = None, *, keep_zeros: bool = False) -> str:
