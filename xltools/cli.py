@@ -125,7 +125,8 @@ def cmd_report(args) -> int:
     from .report import write_report
 
     catalog = load_catalog(args.catalog) if args.catalog else None
-    written = write_report(args.file, args.output, template=args.template, force=args.force, catalog=catalog)
+    written = write_report(args.file, args.output, template=args.template, force=args.force, catalog=catalog,
+                           limits=limits_from(args))
     print(f"Đã tạo báo cáo {written}.")
     return EXIT_OK
 
@@ -244,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--template", help="mẫu Word (.docx) thay cho mẫu đi kèm templates/bao-cao.docx")
     report.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định lấy danh mục trong biểu")
     report.add_argument("--force", action="store_true", help="ghi đè nếu tệp báo cáo đã có")
+    add_limit_options(report)
     report.set_defaults(run=cmd_report)
 
     check = commands.add_parser(

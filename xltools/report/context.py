@@ -14,7 +14,7 @@ from pathlib import Path
 from ..catalog import CATALOG_SHEET, Catalog, Indicator, catalog_from_rows, default_catalog
 from ..errors import XltoolsError
 from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, key_summary
-from ..grid import Grid, read_grid
+from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
 from ..layout import GENERAL_NOTES, LEVELS
 from ..numbers import format_number
 from ..parse import Submission, parse_grid
@@ -81,16 +81,20 @@ class ReportContext:
     words: dict = field(default_factory=dict)  # what the heading macros read
 
 
-def build_context(workbook: str | Path, catalog: Catalog | None = None, date: dt.date | None = None) -> ReportContext:
+def build_context(workbook: str | Path, catalog: Catalog | None = None, date: dt.date | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> ReportContext:
     """Return the report context of `workbook` (a ward or city workbook), evaluated against its catalog.
 
     The catalog is, in order: `catalog`, the copy inside the workbook (`Danh mục`), the default one.
+    A workbook whose figures cannot be read, or whose data sheet lost a column of figures, gives
+    no report (XltoolsError): a report with blanks where figures belong would mislead.
     """
     path = Path(workbook)
-    grid = read_grid(path)
+    grid = read_grid(path, limits=limits)
     sub = parse_grid(grid)
-    if not sub.figures:
-        reasons = "; ".join(p.message for p in sub.problems) or "trang «Số liệu» không có chỉ tiêu nào"
+    structural = [p.message for p in sub.problems if p.code in ("missing-sheet", "missing-header", "missing-column")]
+    if not sub.figures or structural:
+        reasons = "; ".join(structural) or "trang «Số liệu» không có chỉ tiêu nào"
         raise XltoolsError(f"{path.name}: không lập được báo cáo vì không đọc được số liệu ({reasons}).")
     catalog = catalog or _workbook_catalog(grid) or default_catalog()
     results = _by_group(evaluate(sub, catalog))

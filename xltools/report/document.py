@@ -18,6 +18,7 @@ from docxtpl import DocxTemplate
 from ..atomic import atomic_output
 from ..catalog import Catalog
 from ..errors import OutputExists, XltoolsError
+from ..grid import DEFAULT_LIMITS, Limits
 from ..numbers import format_number
 from .context import FOOTNOTE, ReportContext, build_context
 from .footnotes import add_footnotes, footnotes_part, reference_xml
@@ -38,7 +39,7 @@ CHART_WIDTH = Cm(24)  # on the appendix's landscape page
 
 
 def write_report(workbook: str | Path, output: str | Path, template: str | Path | None = None, force: bool = False,
-                 catalog: Catalog | None = None, date: dt.date | None = None) -> Path:
+                 catalog: Catalog | None = None, date: dt.date | None = None, limits: Limits = DEFAULT_LIMITS) -> Path:
     """Write the Word report of `workbook` to `output` (whole or not at all) and return its path.
 
     `template` replaces the bundled `templates/bao-cao.docx`; `catalog` the workbook's own
@@ -48,7 +49,7 @@ def write_report(workbook: str | Path, output: str | Path, template: str | Path 
     output = Path(output)
     if output.exists() and not force:
         raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
-    context = build_context(workbook, catalog, date)
+    context = build_context(workbook, catalog, date, limits)
     data = render_docx(context, template)
     with atomic_output(output, force=force) as temporary:
         temporary.write_bytes(data)
