@@ -7,7 +7,6 @@ see results live without Python; a copy of the catalog travels in a hidden sheet
 
 from __future__ import annotations
 
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -168,7 +167,11 @@ def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info) 
     status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
     status.add(f"B{status_row}")
     sheet.add_data_validation(status)
-    sheet.cell(len(rows) + 2, 1, f"Mẫu tạo ngày {date.today():%d/%m/%Y}; ô màu vàng là ô được nhập.")
+    sheet.cell(len(rows) + 2, 1, "Ô màu vàng là ô được nhập; các ô khác do xltools điền.")
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.protection.sheet = True
 
 
