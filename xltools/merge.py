@@ -578,6 +578,21 @@ def _register(wards: list[WardFile], decision: _Decision, expected: list[tuple[s
 # ---------------------------------------------------------------------------------------------- writing
 
 
+def _city_book(catalog: Catalog, base: Submission | None, unit: tuple[str, str], period: str, year,
+               units: list[tuple[str, str]], city: dict[str, list], status: str):
+    """Return the city workbook (openpyxl) with the consolidated figures and the base's details."""
+    book = build_workbook(catalog, unit_code=unit[0], unit_name=unit[1], year=year or datetime.now().year,
+                          period=period, city=True, info=base.info if base else None, units=units)
+    for sheet in (book[INFO_SHEET], book[UNITS_SHEET]):
+        for row in sheet.iter_rows():
+            for cell in row:  # names and details come from other files: text stays text, never a formula
+                if isinstance(cell.value, str):
+                    set_value(cell, cell.value)
+    write_figures(book, _figure_values(city, base), base.narratives if base else None)
+    _set_info(book, INFO_LABELS["status"], status)
+    return book
+
+
 def _figure_values(city: dict[str, list], base: Submission | None) -> dict[str, dict[str, object]]:
     out = {}
     for code, values in city.items():
@@ -801,13 +816,16 @@ def merge(
     `base` is the city workbook before consolidation: its unit list (`Đơn vị` sheet), period,
     report details, city-level figures and catalog are kept. Without it the period is the one
     most files give and the expected units are those that sent a file, unless `units` (code,
-    name) is given. `limits` bound what is read of each file. The catalog is `catalog`, else the base's, else the default one. Inputs are
-    only read; `output` is written whole or not at all and never overwritten without `force`.
+    name) is given. The catalog is `catalog`, else the base's, else the default one. `jobs`
+    worker processes read the files (default: one per core; 1 reads them in this process);
+    `limits` bound what is read of each. `progress` is a callable (done, total), True/False,
+    or None for a bar only on a terminal. Inputs are only read; `output` is written whole or
+    not at all and never overwritten without `force`.
     """
     output = Path(output)
     if output.exists() and not force:
         raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
-    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise BadArguments(f"số tiến trình (--jobs) phải từ 1 trở lên, không phải {jobs}.")
     paths = ward_files(inputs, skip=[output, *([Path(base)] if base else [])])
@@ -834,18 +852,10 @@ def merge(
             findings.append(finding("missing-unit", unit=entry.unit_code, name=entry.unit_name or entry.unit_code))
 
     base_sub = city_base.submission
-    code, name = (base_sub.unit_code, base_sub.unit_name) if base_sub and base_sub.unit_code else DEFAULT_CITY
-    book = build_workbook(catalog, unit_code=code, unit_name=name, year=year or datetime.now().year, period=period,
-                          city=True, info=base_sub.info if base_sub else None,
-                          units=expected_units or [(w.unit_code, w.unit_name) for w in used])
-    for sheet in (book[INFO_SHEET], book[UNITS_SHEET]):
-        for row in sheet.iter_rows():
-            for cell in row:  # names and details come from other files: text stays text, never a formula
-                if isinstance(cell.value, str):
-                    set_value(cell, cell.value)
-    write_figures(book, _figure_values(city, base_sub), base_sub.narratives if base_sub else None)
-    _set_info(book, INFO_LABELS["status"], _status(base_sub, used))
-    title = f"{name} — {period_text(period, year)}"
+    unit = (base_sub.unit_code, base_sub.unit_name) if base_sub and base_sub.unit_code else DEFAULT_CITY
+    book = _city_book(catalog, base_sub, unit, period, year, expected_units or [(w.unit_code, w.unit_name) for w in used],
+                      city, _status(base_sub, used))
+    title = f"{unit[1]} — {period_text(period, year)}"
     tables = {
         MATRIX_SHEET: _matrix_table(catalog, city, used, values, title),
         RANKING_SHEET: _ranking_table(catalog, used, values, title),
