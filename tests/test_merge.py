@@ -329,6 +329,17 @@ def test_an_existing_output_is_not_overwritten_without_force(tmp_path, catalog, 
     assert load_workbook(output)[INFO_SHEET]["B1"].value == "THANH_PHO"
 
 
+def test_the_output_and_the_base_in_the_input_folder_are_not_read_as_wards(tmp_path, catalog, make_workbook):
+    make_workbook({"THU_NS": {"actual": 4}}, name="w/a.xlsx", unit_code="A1")
+    base = write_base(tmp_path / "w" / "base.xlsx", catalog, [("A1", "Phường A")])
+    for _ in range(2):  # the second run finds the first run's output in the folder
+        result = merge([tmp_path / "w", tmp_path / "w" / "a.xlsx"], tmp_path / "w" / "city.xlsx", catalog=catalog,
+                       base=base, force=True)
+        assert [e.file for e in result.register] == ["a.xlsx"]
+        assert {f.file for f in result.findings} == {"a.xlsx"}  # its own empty key targets, nothing about the others
+        assert result.submission.figure("THU_NS").actual == 4
+
+
 def test_formula_like_text_from_a_ward_stays_text(tmp_path, catalog, make_workbook):
     typed = lambda book: set_value(book[INFO_SHEET]["B2"], '=HYPERLINK("http://x","y")')  # text, as a ward may type
     make_workbook({"THU_NS": {"actual": 5}}, name="w/a.xlsx", unit_code="A1", edit=typed)
