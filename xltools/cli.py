@@ -59,6 +59,7 @@ def cmd_merge(args) -> int:
     import json
 
     from .catalog import load_catalog
+    from .check import findings_to_json
     from .merge import merge
     from .numbers import format_number as n
 
@@ -67,7 +68,7 @@ def cmd_merge(args) -> int:
                    limits=limits_from(args))
     if args.json:
         print(json.dumps({"output": str(result.output), "register": [e.as_dict() for e in result.register],
-                          "findings": [f.as_dict() for f in result.findings]}, ensure_ascii=False, indent=2))
+                          "findings": findings_to_json(result.findings)}, ensure_ascii=False, indent=2))
     else:
         print(f"Đã tổng hợp vào {result.output}.")
         print(f"Đã nhận báo cáo của {n(result.received)}/{n(result.expected)} đơn vị; "
