@@ -30,7 +30,7 @@ from .catalog import CATALOG_SHEET, DIRECTIONS, KINDS, Catalog, Indicator, catal
 from .errors import XltoolsError
 from .evaluate import Result, evaluate, evaluate_indicator
 from .findings import Finding
-from .grid import DEFAULT_LIMITS, Grid, column_letter, read_grid
+from .grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, read_grid
 from .layout import EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS
 from .numbers import NumberTextError, format_number, parse_number
 from .parse import Figure, Submission, parse_grid
@@ -95,7 +95,7 @@ def grid_from_book(book: xw.Book) -> Grid:
         rows = min(last.row, DEFAULT_LIMITS.max_rows)
         columns = min(last.column, DEFAULT_LIMITS.max_columns)
         values = sheet.range((1, 1), (rows, columns)).options(ndim=2, err_to_str=True).value
-        sheets[unicodedata.normalize("NFC", sheet.name)] = [[_clean(v) for v in row] for row in values]
+        sheets[unicodedata.normalize("NFC", sheet.name)] = [[clean_value(v) for v in row] for row in values]
     return Grid(sheets, source=book.name, path=_book_path(book))
 
 
@@ -131,11 +131,6 @@ def _json_value(value):
         return value.total_seconds() / 86400
     return value
 
-
-def _clean(value):
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value) if value else None
-    return value
 
 
 def _is_remote(book: xw.Book) -> bool:

@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from .errors import UnreadableWorkbook
 from .numbers import format_number
 
-__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter"]
+__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value"]
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,14 @@ def cell_address(row: int, column: int) -> str:
     return f"{column_letter(column)}{row + 1}"
 
 
-def _clean(value):
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value) if value else None
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def clean_value(value):
+    """Return a cell value as grids hold it: text in NFC, empty text as None, anything else unchanged."""
+    if value.__class__ is str:
+        return _nfc(value) if value else None
     return value
 
 
@@ -103,7 +109,7 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
         raise UnreadableWorkbook(
             f"{name}: tệp nặng {size / 1048576:.0f} MB, vượt giới hạn {limits.max_file_bytes // 1048576} MB."
         )
-    _check_container(path, limits)
+    archive = _open_container(path, limits)
     try:
         book = CalamineWorkbook.from_path(str(path))
         wanted = {_key(s) for s in sheets} if sheets is not None else None
@@ -118,21 +124,20 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
                     f"{name} › {sheet_name}: trang tính có hơn {format_number(limits.max_rows)} dòng, vượt giới hạn "
                     "cho phép (tùy chọn --max-rows). Đề nghị xóa các dòng thừa hoặc dùng đúng mẫu báo cáo."
                 )
+            width = limits.max_columns
             out[unicodedata.normalize("NFC", sheet_name)] = [
-                [_clean(v) for v in row[: limits.max_columns]] for row in rows
+                [(_nfc(v) if v else None) if v.__class__ is str else v for v in row[:width]] for row in rows
             ]
-        if head_is_zip(path):
-            _restore_error_values(path, out)
+        if archive is not None:
+            _restore_error_values(archive, out)
     except UnreadableWorkbook:
         raise
     except Exception as exc:  # calamine raises several unrelated types for a bad file
         raise UnreadableWorkbook(_why_unreadable(name, exc)) from None
+    finally:
+        if archive is not None:
+            archive.close()
     return Grid(out, source=name, path=path, hidden=hidden)
-
-
-def head_is_zip(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(2) == b"PK"
 
 
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
@@ -140,35 +145,34 @@ _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
 
 
-def _restore_error_values(path: Path, sheets: dict[str, list[list]]) -> None:
+def _restore_error_values(archive: zipfile.ZipFile, sheets: dict[str, list[list]]) -> None:
     """Put Excel error values (`#DIV/0!`) back into `sheets`; calamine reads them as empty cells.
 
     Only the zip's sheet XML is scanned, with patterns rather than an XML parser, so nothing
     in the file (entities, external references) is ever resolved.
     """
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return
-        targets = {}
-        for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
-            attributes = dict(_ATTRIBUTE.findall(tag))
-            target = attributes.get(b"Target", b"").decode()
-            targets[attributes.get(b"Id", b"").decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        for tag in _SHEET_TAG.findall(archive.read("xl/workbook.xml")):
-            attributes = {k.split(b":")[-1]: v for k, v in _ATTRIBUTE.findall(tag)}
-            name = unicodedata.normalize("NFC", html.unescape(attributes.get(b"name", b"").decode("utf-8")))
-            part = targets.get(attributes.get(b"id", b"").decode())
-            if name not in sheets or part not in names:
-                continue
-            xml = archive.read(part)
-            if b't="e"' not in xml:
-                continue
-            rows = sheets[name]
-            for letters, number, error in _ERROR_CELL.findall(xml):
-                r, c = int(number) - 1, _column_index(letters.decode())
-                if r < len(rows) and c < len(rows[r]):
-                    rows[r][c] = error.decode()
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return
+    targets = {}
+    for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        target = attributes.get(b"Target", b"").decode()
+        targets[attributes.get(b"Id", b"").decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    for tag in _SHEET_TAG.findall(archive.read("xl/workbook.xml")):
+        attributes = {k.split(b":")[-1]: v for k, v in _ATTRIBUTE.findall(tag)}
+        name = unicodedata.normalize("NFC", html.unescape(attributes.get(b"name", b"").decode("utf-8")))
+        part = targets.get(attributes.get(b"id", b"").decode())
+        if name not in sheets or part not in names:
+            continue
+        xml = archive.read(part)
+        if b't="e"' not in xml:
+            continue
+        rows = sheets[name]
+        for letters, number, error in _ERROR_CELL.findall(xml):
+            r, c = int(number) - 1, _column_index(letters.decode())
+            if r < len(rows) and c < len(rows[r]):
+                rows[r][c] = error.decode()
 
 
 def _column_index(letters: str) -> int:
@@ -178,8 +182,11 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _check_container(path: Path, limits: Limits) -> None:
-    """Refuse zip containers that would expand past the limit, before anything is unpacked."""
+def _open_container(path: Path, limits: Limits) -> zipfile.ZipFile | None:
+    """Return the open zip of an xlsx/xlsm/ods file (None for other files), refusing bombs and encrypted files.
+
+    Zip containers that would expand past the limit are refused before anything is unpacked.
+    """
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0") and (
@@ -190,20 +197,32 @@ def _check_container(path: Path, limits: Limits) -> None:
             "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại bản không mật khẩu."
         )
     if not head.startswith(b"PK"):
-        return
+        return None
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            total = sum(info.file_size for info in members)
-            if total <= limits.max_unzipped_bytes:
-                _refuse_declarations(path.name, archive, members)
+        archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise UnreadableWorkbook(f"{path.name}: tệp bị hỏng (nén zip không đọc được). Đề nghị đơn vị gửi lại tệp.") from None
-    if total > limits.max_unzipped_bytes:
-        raise UnreadableWorkbook(
-            f"{path.name}: nội dung giải nén {total / 1048576:.0f} MB, vượt giới hạn "
-            f"{limits.max_unzipped_bytes // 1048576} MB; tệp có thể bị hỏng hoặc độc hại."
-        )
+    try:
+        members = archive.infolist()
+        total = sum(info.file_size for info in members)
+        if total > limits.max_unzipped_bytes:
+            raise UnreadableWorkbook(
+                f"{path.name}: nội dung giải nén {total / 1048576:.0f} MB, vượt giới hạn "
+                f"{limits.max_unzipped_bytes // 1048576} MB; tệp có thể bị hỏng hoặc độc hại."
+            )
+        _refuse_declarations(path.name, archive, members)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        archive.close()
+        raise UnreadableWorkbook(f"{path.name}: tệp bị hỏng (nén zip không đọc được). Đề nghị đơn vị gửi lại tệp.") from None
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+# Parts that a workbook reader parses as XML; pictures, themes and drawings are never parsed.
+_PARSED_PARTS = re.compile(r"^(\[Content_Types\]\.xml|_rels/.*|xl/(workbook|styles|sharedStrings)\.xml|xl/_rels/.*"
+                           r"|xl/worksheets/.*|content\.xml|styles\.xml|META-INF/.*)$")
 
 
 def _refuse_declarations(name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
@@ -212,7 +231,7 @@ def _refuse_declarations(name: str, archive: zipfile.ZipFile, members: list[zipf
     A declaration can only stand before the root element, so the head of each part suffices.
     """
     for info in members:
-        if not info.filename.endswith((".xml", ".rels", ".vml")):
+        if not _PARSED_PARTS.match(info.filename):
             continue
         with archive.open(info) as part:
             head = part.read(2048)
