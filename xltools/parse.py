@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .findings import Finding, finding
-from .grid import Grid, cell_address
+from .grid import Grid, cell_address, column_letter
 from .layout import DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS
 from .numbers import NumberTextError, format_number, parse_number
 from .vntext import repair
@@ -177,26 +177,32 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
             sub.problems.append(
                 finding("missing-column", file=sub.file, sheet=sheet, cell=cell_address(header_row, 0), title=title)
             )
+    letters = {name: column_letter(c) for name, c in columns.items()}
+    numbers = [(name, columns[name]) for name in NUMBER_FIELDS if name in columns]
+    code_at = columns["code"]
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
-        get = lambda name: row[columns[name]] if name in columns and columns[name] < len(row) else None
-        code = _text(get("code"))
+        width = len(row)
+        code = _text(row[code_at]) if code_at < width else ""
         if not code:
             continue
+        line = str(r + 1)
         if code in sub.figures:
             sub.problems.append(
-                finding("duplicate-code", file=sub.file, sheet=sheet, cell=cell_address(r, columns["code"]),
+                finding("duplicate-code", file=sub.file, sheet=sheet, cell=letters["code"] + line,
                         indicator=code, code_value=code, first=sub.figures[code].cells["code"])
             )
             continue
-        words = lambda name: _words(get(name), sub, sheet, cell_address(r, columns[name]), code) if name in columns else ""
+
+        def words(name: str) -> str:
+            c = columns.get(name)
+            return _words(row[c] if c < width else None, sub, sheet, letters[name] + line, code) if c is not None else ""
+
         fig = Figure(code=code, row=r + 1, name=words("name"), unit=words("unit"), note=words("note"))
-        fig.cells["code"] = cell_address(r, columns["code"])
-        for name in NUMBER_FIELDS:
-            if name not in columns:
-                continue
-            address = cell_address(r, columns[name])
-            raw = get(name)
+        fig.cells["code"] = letters["code"] + line
+        for name, c in numbers:
+            address = letters[name] + line
+            raw = row[c] if c < width else None
             fig.cells[name] = address
             fig.raw[name] = raw
             setattr(fig, name, _number(raw, sub, sheet, address, code))

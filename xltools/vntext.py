@@ -14,9 +14,12 @@ they come back as lower case; the warning asks staff to check.
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["repair", "TCVN3", "VNI"]
 
 TCVN3, VNI = "TCVN3 (ABC)", "VNI"
+_BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
 
 # TCVN3 code point (as Latin-1 character) -> Unicode letter.
 _TCVN3_PAIRS = (
@@ -115,7 +118,7 @@ def _marks_after_vowels(text: str) -> float:
 
 def repair(text: str) -> tuple[str, str | None]:
     """Return (`text` in Unicode, the legacy encoding it was typed in) or (`text`, None)."""
-    if not isinstance(text, str) or not text or any(ord(ch) > 0xFF for ch in text):
+    if not isinstance(text, str) or text.isascii() or _BEYOND_LATIN1.search(text):
         return text, None
     leftovers = _foreign(text)
     if not leftovers:
