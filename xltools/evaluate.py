@@ -52,6 +52,9 @@ class Result:
 
 def is_number(value) -> bool:
     """Return True for a finite int or float (not a bool, not text, not NaN, not an int too large for a float)."""
+    kind = type(value)
+    if kind is float:
+        return math.isfinite(value)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
     try:

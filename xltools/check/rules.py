@@ -32,6 +32,8 @@ class Context:
     catalog: Catalog
     results: dict[str, Result] = field(default_factory=dict)
     children: dict[str, list[Indicator]] = field(default_factory=dict)  # parent code -> its parts
+    _rows: list | None = field(default=None, repr=False)
+    _values: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, sub: Submission, catalog: Catalog) -> Context:
@@ -56,20 +58,22 @@ class Context:
         return not any(p.code in ("missing-sheet", "missing-header") and p.sheet in (DATA_SHEET, self.sub.data_sheet)
                        for p in self.sub.problems)
 
-    def rows(self) -> Iterator[tuple[Indicator, Figure]]:
-        """Yield each catalog indicator that has a row in the workbook, with its figures."""
-        for ind in self.catalog:
-            figure = self.sub.figure(ind.code)
-            if figure is not None:
-                yield ind, figure
+    def rows(self) -> list[tuple[Indicator, Figure]]:
+        """Return each catalog indicator that has a row in the workbook, with its figures (worked out once)."""
+        if self._rows is None:
+            figures = self.sub.figures
+            self._rows = [(ind, figures[ind.code]) for ind in self.catalog if ind.code in figures]
+        return self._rows
 
-    def values(self, fields=INPUT_FIELDS) -> Iterator[tuple[Indicator, Figure, str, float]]:
-        """Yield (indicator, figure, field, value) for every number typed in an input cell."""
-        for ind, figure in self.rows():
-            for name in fields:
-                value = figure.value(name)
-                if is_number(value) and name in figure.cells:
-                    yield ind, figure, name, value
+    def values(self, fields=INPUT_FIELDS) -> list[tuple[Indicator, Figure, str, float]]:
+        """Return (indicator, figure, field, value) for every number typed in an input cell of `fields`."""
+        key = tuple(fields)
+        if key not in self._values:
+            self._values[key] = [
+                (ind, figure, name, value) for ind, figure in self.rows() for name in key
+                if is_number(value := getattr(figure, name)) and name in figure.cells
+            ]
+        return self._values[key]
 
     def at(self, code: str, figure: Figure, column: str, **fields) -> Finding:
         """Return the Finding `code` on the cell of `figure` in field `column` of the data sheet."""
