@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 from dataclasses import astuple, dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -103,9 +104,12 @@ class Catalog:
     def __getitem__(self, code: str) -> Indicator:
         return self.by_code[code]
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """Return the template version: a fingerprint of every definition, so a stale copy shows."""
+        """Return the template version: a fingerprint of every definition, so a stale copy shows.
+
+        Worked out once: a Catalog's indicators are not changed after it is made.
+        """
         canonical = json.dumps([astuple(ind) for ind in self.indicators], ensure_ascii=False)
         return "DM-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:10].upper()
 

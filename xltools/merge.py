@@ -211,18 +211,6 @@ def _identity(path: Path):
     return stat.st_dev, stat.st_ino
 
 
-class _PinnedCatalog(Catalog):
-    """The catalog with its version fingerprint computed once, since every ward's check asks for it."""
-
-    def __init__(self, catalog: Catalog):
-        super().__init__(catalog.indicators)
-        self._version = catalog.version
-
-    @property
-    def version(self) -> str:
-        return self._version
-
-
 _WORKER: tuple[Catalog, Limits] | None = None
 
 
@@ -836,7 +824,7 @@ def merge(
     expected_units = units if units is not None else city_base.units
     expected = {code.upper(): name for code, name in expected_units}
 
-    wards = _read_all(paths, _PinnedCatalog(catalog), limits, jobs, progress)
+    wards = _read_all(paths, catalog, limits, jobs, progress)
     period, year = _merge_period(city_base.submission, wards)
     decision = _decide(wards, catalog, period, year, expected)
     position = {code.upper(): n for n, (code, _) in enumerate(expected_units)}

@@ -14,7 +14,7 @@ from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
 from ..layout import DATA_SHEET, INFO_SHEET
 from ..numbers import format_number
 from ..parse import Submission, parse_grid
-from .rules import RULES, Context, catalog_version
+from .rules import RULES, Context
 
 __all__ = ["CheckResult", "check_submission", "check_grid", "check_file", "findings_to_json", "findings_table",
            "sort_findings"]
@@ -80,7 +80,7 @@ def check_grid(grid: Grid, catalog: Catalog | None = None) -> tuple[Submission, 
     catalog = catalog or default_catalog()
     sub = parse_grid(grid)
     findings = check_submission(sub, catalog)
-    if sub.version.strip() != catalog_version(catalog):
+    if sub.version.strip() != catalog.version:
         findings.extend(_catalog_changes(grid, sub, catalog))
     return sub, findings
 

@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from ..catalog import Catalog, Indicator
 from ..evaluate import Result, evaluate, is_number
@@ -346,19 +345,13 @@ class YoyJump(Rule):
                          unit=ind.unit)
 
 
-@lru_cache(maxsize=8)
-def catalog_version(catalog: Catalog) -> str:
-    """Return `catalog.version`, fingerprinted once per catalog rather than once per workbook checked."""
-    return catalog.version
-
-
 class VersionMismatch(Rule):
     """A workbook made from another version of the catalog than the one it is checked against."""
 
     code = "version-mismatch"
 
     def check(self, ctx):
-        expected = catalog_version(ctx.catalog)
+        expected = ctx.catalog.version
         if ctx.has_info and ctx.sub.version.strip() != expected:
             yield ctx.info(self.code, "version", found=ctx.sub.version.strip() or "(không ghi)", expected=expected)
 
