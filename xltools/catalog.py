@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import CatalogError
+from .grid import cell_text
 from .numbers import NumberTextError, parse_number
 
 __all__ = ["Indicator", "Catalog", "default_catalog", "load_catalog", "CATALOG_SHEET", "COLUMNS"]
@@ -172,21 +173,13 @@ def catalog_from_rows(rows: list[list], source: str) -> Catalog:
     position = {titles[t]: i for i, t in enumerate(header) if t in titles}
     indicators = []
     for number, row in enumerate(rows[1:], start=2):
-        cell = lambda name: _text(row[position[name]]) if name in position and position[name] < len(row) else ""
+        cell = lambda name: cell_text(row[position[name]]) if name in position and position[name] < len(row) else ""
         if not cell("code"):
             continue
         indicators.append(_indicator(cell, f"{source}, dòng {number}"))
     catalog = Catalog(indicators)
     _validate(catalog, source)
     return catalog
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _indicator(cell, where: str) -> Indicator:

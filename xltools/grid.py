@@ -19,7 +19,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from .errors import UnreadableWorkbook
 from .numbers import format_number
 
-__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value"]
+__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,15 @@ def cell_address(row: int, column: int) -> str:
 
 def _nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def cell_text(value) -> str:
+    """Return a cell value as plain text: "" for empty, whole numbers without ".0", other text stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def clean_value(value):

@@ -39,7 +39,7 @@ from .check import check_submission
 from .errors import BadArguments, OutputExists, UnreadableWorkbook
 from .evaluate import pct_of_plan
 from .findings import Finding, finding
-from .grid import DEFAULT_LIMITS, Grid, Limits, column_letter, read_grid
+from .grid import DEFAULT_LIMITS, Grid, Limits, cell_text, column_letter, read_grid
 from .layout import DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES, UNITS_SHEET
 from .numbers import format_number
 from .parse import Submission, parse_grid
@@ -361,19 +361,11 @@ def _units(rows: list[list]) -> list[tuple[str, str]]:
     name_at = header.index("Tên đơn vị") if "Tên đơn vị" in header else None
     units = []
     for row in rows[1:]:
-        code = _text(row[code_at]) if code_at < len(row) else ""
+        code = cell_text(row[code_at]) if code_at < len(row) else ""
         if code:
-            name = _text(row[name_at]) if name_at is not None and name_at < len(row) else ""
+            name = cell_text(row[name_at]) if name_at is not None and name_at < len(row) else ""
             units.append((code, name))
     return units
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 # ---------------------------------------------------------------------------------------------- deciding
