@@ -37,50 +37,13 @@ TEMPLATE_NAME = "Phường số XXXXXX"
 PATTERNS = 16  # distinct sets of figures; ward k gets pattern k % PATTERNS
 
 
-def ward_figures(catalog, rng: random.Random) -> dict[str, dict[str, float]]:
-    """Return figures a careful ward would send: parts add up to totals, rates come from their parts, no jumps."""
-    fields = ("plan", "last_year", "actual", "next_plan")
-
-    def rounded(ind, values):
-        return {name: round(v, max(ind.decimals, 0)) for name, v in values.items()}
-
-    out = {}
-    for ind in catalog:
-        if ind.ward_entered and ind.rule in ("sum", "weighted"):
-            low = ind.min if ind.min is not None else 100.0
-            high = ind.max if ind.max is not None else 1000.0
-            actual = rng.uniform(low + (high - low) * 0.3, low + (high - low) * 0.6)
-            out[ind.code] = rounded(ind, {"actual": actual, "last_year": actual * rng.uniform(0.97, 1.03),
-                                          "plan": actual * rng.uniform(0.97, 1.03), "next_plan": actual * 1.03})
-
-    def depth(ind):
-        return 0 if not ind.parent else 1 + depth(catalog[ind.parent])
-
-    for step in ("parents", "numerators", "parents", "rates"):
-        for ind in sorted(catalog, key=depth, reverse=True):
-            if step == "parents" and ind.rule == "sum" and catalog.children(ind.code) and ind.code in out:
-                parts = [out[child.code] for child in catalog.children(ind.code) if child.code in out]
-                out[ind.code] = rounded(ind, {name: sum(p[name] for p in parts) for name in fields})
-            elif step == "numerators" and ind.rule == "ratio" and ind.denominator in out:
-                share = rng.uniform(0.02, 0.2)
-                out[ind.numerator] = rounded(catalog[ind.numerator],
-                                             {name: out[ind.denominator][name] * share for name in fields})
-            elif step == "rates" and ind.rule == "ratio" and ind.numerator in out and ind.denominator in out:
-                top, bottom = out[ind.numerator], out[ind.denominator]
-                scale = 100 if ind.is_rate or "%" in ind.unit else 1
-                out[ind.code] = rounded(ind, {name: top[name] / bottom[name] * scale if bottom[name] else 0
-                                              for name in fields})
-                if ind.direction == "reduce_by":
-                    out[ind.code]["plan"] = out[ind.code]["next_plan"] = 0.5
-    return out
-
-
 def make_wards(folder: Path, count: int, catalog, year: int = 2024) -> list[Path]:
     """Write `count` ward workbooks into `folder` (reused when already there); return their paths.
 
     A few template workbooks are written with openpyxl; each ward is a copy of one with its
     unit code and name replaced in the sheet XML, so thousands take seconds.
     """
+    from xltools.demo import random_ward_figures
     from xltools.writer import build_workbook, save_workbook, write_figures
 
     paths = [folder / f"w{k:06d}.xlsx" for k in range(count)]
@@ -91,7 +54,7 @@ def make_wards(folder: Path, count: int, catalog, year: int = 2024) -> list[Path
     templates = []
     for n in range(PATTERNS):
         book = build_workbook(catalog, unit_code=TEMPLATE_CODE, unit_name=TEMPLATE_NAME, year=year, period="Năm")
-        write_figures(book, ward_figures(catalog, rng))
+        write_figures(book, random_ward_figures(catalog, rng))
         path = folder / f".template-{n}.xlsx"
         save_workbook(book, path, force=True)
         with zipfile.ZipFile(path) as archive:

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from xltools.cli import main
+from xltools.demo import random_ward_figures
 from xltools.errors import OutputExists
 from xltools.layout import DATA_SHEET, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS
 from xltools.merge import MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, merge
@@ -39,38 +40,6 @@ def random_figures(catalog, rng: random.Random, blanks: float = 0.1) -> dict[str
             # every ward carries the city's target for a rate; the merge must keep it, not add it up
             values["plan"] = values["next_plan"] = 0.5
         out[ind.code] = values
-    return out
-
-
-def clean_figures(catalog, rng: random.Random) -> dict[str, dict[str, float]]:
-    """Return figures a careful ward would send: parts add up, rates come from their parts, no jumps."""
-    def rounded(ind, values):
-        return {name: round(v, max(ind.decimals, 0)) for name, v in values.items()}
-
-    out = {}
-    for ind in catalog:
-        if ind.ward_entered and ind.rule in ("sum", "weighted"):
-            low = ind.min if ind.min is not None else 100.0
-            high = ind.max if ind.max is not None else 1000.0
-            actual = rng.uniform(low + (high - low) * 0.3, low + (high - low) * 0.6)
-            out[ind.code] = rounded(ind, {"actual": actual, "last_year": actual * rng.uniform(0.97, 1.03),
-                                          "plan": actual * rng.uniform(0.97, 1.03), "next_plan": actual * 1.03})
-    depth = lambda ind: 0 if not ind.parent else 1 + depth(catalog[ind.parent])
-    for step in ("parents", "numerators", "parents", "rates"):
-        for ind in sorted(catalog, key=depth, reverse=True):
-            if step == "parents" and catalog.children(ind.code) and ind.rule == "sum":
-                parts = [out[child.code] for child in catalog.children(ind.code)]
-                out[ind.code] = rounded(ind, {name: sum(p[name] for p in parts) for name in INPUT_FIELDS})
-            elif step == "numerators" and ind.rule == "ratio":
-                bottom = out[ind.denominator]
-                share = rng.uniform(0.02, 0.2)
-                out[ind.numerator] = rounded(catalog[ind.numerator], {name: bottom[name] * share for name in INPUT_FIELDS})
-            elif step == "rates" and ind.rule == "ratio":
-                top, bottom = out[ind.numerator], out[ind.denominator]
-                scale = 100 if ind.is_rate or "%" in ind.unit else 1
-                out[ind.code] = rounded(ind, {name: top[name] / bottom[name] * scale for name in INPUT_FIELDS})
-                if ind.direction == "reduce_by":
-                    out[ind.code]["plan"] = out[ind.code]["next_plan"] = 0.5
     return out
 
 
@@ -197,7 +166,7 @@ def test_the_city_workbook_passes_check_and_feeds_the_report(tmp_path, catalog, 
 
     rng = random.Random(5)
     for k in range(5):
-        make_workbook(clean_figures(catalog, rng), name=f"w/{k}.xlsx", unit_code=f"U{k}", unit_name=f"Phường Số {k}")
+        make_workbook(random_ward_figures(catalog, rng), name=f"w/{k}.xlsx", unit_code=f"U{k}", unit_name=f"Phường Số {k}")
     base = write_base(tmp_path / "base.xlsx", catalog, [(f"U{k}", f"Phường Số {k}") for k in range(5)], CITY_ONLY)
     result = merge([tmp_path / "w"], tmp_path / "city.xlsx", catalog=catalog, base=base)
     assert result.ok and not result.findings
@@ -234,11 +203,11 @@ def test_default_catalog_merge_matches_pandas(tmp_path, full_catalog, make_workb
 
 def test_bad_files_are_reported_and_inputs_never_change(tmp_path, catalog, make_workbook):
     rng = random.Random(3)
-    good = {f"W{k}": clean_figures(catalog, rng) for k in range(4)}
+    good = {f"W{k}": random_ward_figures(catalog, rng) for k in range(4)}
     for code, figures in good.items():
         make_workbook(figures, name=f"in/{code.lower()}.xlsx", unit_code=code, unit_name=f"Phường {code}")
     folder = tmp_path / "in"
-    old = make_workbook(clean_figures(catalog, rng), name="in/w1-ban-cu.xlsx", unit_code="W1",
+    old = make_workbook(random_ward_figures(catalog, rng), name="in/w1-ban-cu.xlsx", unit_code="W1",
                         unit_name="Phường W1")
     os.utime(old, (1_600_000_000, 1_600_000_000))  # sent in 2020: the other W1 file is newer
     make_workbook(good["W2"], name="in/w3-6-thang.xlsx", unit_code="W3", unit_name="Phường W3", period="6 tháng")
@@ -363,7 +332,7 @@ def test_cli_merge_json_and_exit_codes(tmp_path, catalog, make_workbook, capsys)
 
     write_catalog_workbook(catalog, tmp_path / "dm.xlsx")
     for k in range(2):
-        make_workbook(clean_figures(catalog, random.Random(k)), name=f"w/{k}.xlsx", unit_code=f"U{k}",
+        make_workbook(random_ward_figures(catalog, random.Random(k)), name=f"w/{k}.xlsx", unit_code=f"U{k}",
                       unit_name=f"Phường {k}")
     base = write_base(tmp_path / "base.xlsx", catalog, [("U0", "Phường 0"), ("U1", "Phường 1"), ("U2", "Phường 2")])
     code = main(["merge", str(tmp_path / "w"), "-o", str(tmp_path / "c.xlsx"), "--base", str(base), "--json",

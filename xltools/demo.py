@@ -21,7 +21,8 @@ from .catalog import Catalog, Indicator, default_catalog
 from .layout import INPUT_FIELDS
 from .writer import build_workbook, save_workbook, write_figures
 
-__all__ = ["WARDS", "SLIPS", "CITY", "write_demo_wards", "write_city_base", "run_demo", "ward_figures"]
+__all__ = ["WARDS", "SLIPS", "CITY", "write_demo_wards", "write_city_base", "run_demo", "ward_figures",
+           "random_ward_figures"]
 
 YEAR = 2022
 CITY = ("THANH_PHO_HA_TINH", "Thành phố Hà Tĩnh")
@@ -225,6 +226,45 @@ def _weigh_to(values: list, weights: list, target, ind: Indicator) -> list:
     residual = target * total - math.fsum(v * w for v, w in zip(values, weights))
     values[heaviest] = round(values[heaviest] + residual / weights[heaviest], ind.decimals)
     return values
+
+
+def random_ward_figures(catalog: Catalog, rng: random.Random) -> dict[str, dict[str, float]]:
+    """Return random figures a careful ward would send: parts add up to totals, rates come from their parts,
+    no jumps. For tests and benchmarks that need many clean wards of any catalog."""
+    fields = INPUT_FIELDS
+
+    def rounded(ind, values):
+        return {name: round(v, max(ind.decimals, 0)) for name, v in values.items()}
+
+    out = {}
+    for ind in catalog:
+        if ind.ward_entered and ind.rule in ("sum", "weighted"):
+            low = ind.min if ind.min is not None else 100.0
+            high = ind.max if ind.max is not None else 1000.0
+            actual = rng.uniform(low + (high - low) * 0.3, low + (high - low) * 0.6)
+            out[ind.code] = rounded(ind, {"actual": actual, "last_year": actual * rng.uniform(0.97, 1.03),
+                                          "plan": actual * rng.uniform(0.97, 1.03), "next_plan": actual * 1.03})
+
+    def depth(ind):
+        return 0 if not ind.parent else 1 + depth(catalog[ind.parent])
+
+    for step in ("parents", "numerators", "parents", "rates"):
+        for ind in sorted(catalog, key=depth, reverse=True):
+            if step == "parents" and ind.rule == "sum" and catalog.children(ind.code) and ind.code in out:
+                parts = [out[child.code] for child in catalog.children(ind.code) if child.code in out]
+                out[ind.code] = rounded(ind, {name: sum(p[name] for p in parts) for name in fields})
+            elif step == "numerators" and ind.rule == "ratio" and ind.denominator in out:
+                share = rng.uniform(0.02, 0.2)
+                out[ind.numerator] = rounded(catalog[ind.numerator],
+                                             {name: out[ind.denominator][name] * share for name in fields})
+            elif step == "rates" and ind.rule == "ratio" and ind.numerator in out and ind.denominator in out:
+                top, bottom = out[ind.numerator], out[ind.denominator]
+                scale = 100 if ind.is_rate or "%" in ind.unit else 1
+                out[ind.code] = rounded(ind, {name: top[name] / bottom[name] * scale if bottom[name] else 0
+                                              for name in fields})
+                if ind.direction == "reduce_by":
+                    out[ind.code]["plan"] = out[ind.code]["next_plan"] = 0.5
+    return out
 
 
 def _depth(catalog: Catalog, ind: Indicator) -> int:
