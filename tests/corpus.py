@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
@@ -73,6 +74,28 @@ def _zip_bomb(folder, good):
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * (200 * 1024 * 1024) + b"</a>")
+    return path
+
+
+LYING_SIZE = 256 * 1024 * 1024 + 7  # what the data sheet of the lying bomb expands to
+
+
+def _zip_bomb_lying(folder, good):
+    """The data sheet expands to 256 MB while the zip's headers declare 5 kB, so a size check alone passes."""
+    path = folder / "bom-nen-gia-kich-thuoc.xlsx"
+    part = data_part(good)
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            if info.filename != part:
+                out.writestr(info.filename, source.read(info))
+                continue
+            with out.open(info.filename, "w") as sheet:
+                sheet.write(b"<worksheet>" + b" " * (LYING_SIZE - len(b"<worksheet></worksheet>")))
+                sheet.write(b"</worksheet>")
+    data = bytearray(path.read_bytes())
+    declared, wanted = struct.pack("<I", LYING_SIZE), struct.pack("<I", 5000)
+    assert data.count(declared) == 2  # the local header and the central directory
+    path.write_bytes(bytes(data).replace(declared, wanted))
     return path
 
 
@@ -245,6 +268,7 @@ CASES = [
     Case("zip-not-workbook", _zip_not_workbook, refused="không đọc được tệp như một bảng tính"),
     Case("encrypted", _encrypted, refused="đặt mật khẩu"),
     Case("zip-bomb", _zip_bomb, refused="vượt giới hạn"),
+    Case("zip-bomb-lying-size", _zip_bomb_lying, refused="bị hỏng"),
     Case("billion-laughs", _declaration("cuoi.xlsx", '<!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa">'
                                         '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'), refused="DOCTYPE/ENTITY"),
     Case("external-entity", _declaration("thuc-the.xlsx", '<!DOCTYPE x [<!ENTITY e SYSTEM "http://127.0.0.1:9/bi-mat">]>'),

@@ -6,6 +6,8 @@ The corpus (tests/corpus.py) is built once per session from a good ward workbook
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 
 import pytest
 
@@ -59,6 +61,23 @@ def test_reader_refuses_with_a_message_naming_the_file(corpus, case):
         read_grid(path)
     assert str(caught.value).startswith(path.name)
     assert case.refused in str(caught.value)
+
+
+BOMBS = [case for case in REFUSED if case.name in ("zip-bomb", "zip-bomb-lying-size", "billion-laughs", "million-rows")]
+MEMORY_BOUND_MIB = 200
+
+
+@pytest.mark.parametrize("case", BOMBS, ids=[c.name for c in BOMBS])
+def test_bombs_are_refused_in_bounded_memory(corpus, case):
+    """Read in a fresh process, whose peak memory (VmHWM, reset by exec) is its own; the bombs expand past 200 MB."""
+    code = ("import re, sys\nfrom xltools.grid import read_grid\nfrom xltools.errors import UnreadableWorkbook\n"
+            "try:\n    read_grid(sys.argv[1])\nexcept UnreadableWorkbook as exc:\n    print(exc)\n"
+            "print(int(re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1)) // 1024)")
+    done = subprocess.run([sys.executable, "-c", code, str(_path(corpus, case))], capture_output=True, text=True,
+                          timeout=60, check=True)
+    message, peak = done.stdout.strip().splitlines()
+    assert case.refused in message
+    assert int(peak) < MEMORY_BOUND_MIB, f"peak {peak} MiB"
 
 
 @pytest.mark.parametrize("case", READ, ids=[c.name for c in READ])

@@ -13,7 +13,7 @@ from .catalog import Catalog, Indicator
 from .parse import Figure, Submission
 
 __all__ = ["Result", "KeySummary", "evaluate", "evaluate_indicator", "key_summary", "STATUS_TEXT",
-           "pct_of_plan", "pct_of_last_year", "is_number"]
+           "pct_of_plan", "pct_of_last_year", "is_number", "finite"]
 
 EXCEEDED, MET, MISSED, NO_PLAN, NO_DATA = "exceeded", "met", "missed", "no_plan", "no_data"
 STATUS_TEXT = {
@@ -52,63 +52,75 @@ class Result:
 
 def is_number(value) -> bool:
     """Return True for a finite int or float (not a bool, not text, not NaN, not an int too large for a float)."""
-    kind = type(value)
-    if kind is float:
-        return math.isfinite(value)
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
+    return finite(value) is not None
+
+
+def finite(value) -> float | None:
+    """Return `value` as a float when it is a finite int or float (not a bool), else None."""
+    if value.__class__ is float:
+        return value if value - value == 0 else None  # inf - inf and nan - nan are nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
     try:
-        return math.isfinite(value)
+        value = float(value)
     except OverflowError:  # an int too large for a float
-        return False
+        return None
+    return value if math.isfinite(value) else None
 
 
-def _ratio(top, base, what: str) -> tuple[float | None, str | None]:
+# The functions below whose names start with "_" take figures already passed through finite().
+
+
+def _ratio(top: float | None, base: float | None, what: str) -> tuple[float | None, str | None]:
     """Return top / base * 100, or None and the reason it cannot be computed."""
-    if not is_number(base):
+    if base is None:
         return None, f"chưa có {what}"
-    if not is_number(top):
+    if top is None:
         return None, "chưa có số thực hiện"
     if base == 0:
         return None, f"{what} bằng 0"
     if base < 0:
         return None, f"{what} là số âm"
-    value = float(top) / float(base) * 100
-    return (value, None) if math.isfinite(value) else (None, "số quá lớn")
+    value = top / base * 100
+    return (value, None) if value - value == 0 else (None, "số quá lớn")
 
 
 def pct_of_plan(ind: Indicator, plan, last_year, actual) -> tuple[float | None, str | None]:
     """Return % of plan; for reduce-by targets, the achieved reduction over the planned one."""
+    return _pct_of_plan(ind, finite(plan), finite(last_year), finite(actual))
+
+
+def _pct_of_plan(ind: Indicator, plan, last_year, actual) -> tuple[float | None, str | None]:
     if ind.direction == "reduce_by":
-        if not (is_number(last_year) and is_number(actual)):
+        if last_year is None or actual is None:
             return None, "chưa đủ số cùng kỳ và số thực hiện để tính mức giảm"
-        return _ratio(last_year - actual, plan, "mức giảm kế hoạch")
+        return _ratio(finite(last_year - actual), plan, "mức giảm kế hoạch")
     return _ratio(actual, plan, "kế hoạch")
 
 
 def pct_of_last_year(actual, last_year) -> tuple[float | None, str | None]:
     """Return actual / same period last year * 100, the `% so với cùng kỳ` column."""
-    return _ratio(actual, last_year, "số cùng kỳ")
+    return _ratio(finite(actual), finite(last_year), "số cùng kỳ")
 
 
-def _change(ind: Indicator, actual, last_year) -> tuple[float | None, str | None]:
+def _change(ind: Indicator, actual, last_year, pct_last_year: float | None,
+            reason: str | None) -> tuple[float | None, str | None]:
     if ind.is_rate:
-        if not (is_number(actual) and is_number(last_year)):
+        if actual is None or last_year is None:
             return None, "chưa đủ số cùng kỳ và số thực hiện"
-        value = float(actual) - float(last_year)
-        return (value, None) if math.isfinite(value) else (None, "số quá lớn")
-    value, reason = pct_of_last_year(actual, last_year)
-    return (value - 100, None) if value is not None else (None, reason)
+        value = actual - last_year
+        return (value, None) if value - value == 0 else (None, "số quá lớn")
+    return (pct_last_year - 100, None) if pct_last_year is not None else (None, reason)
 
 
 def _status(ind: Indicator, plan, last_year, actual) -> str:
-    if not is_number(actual):
+    if actual is None:
         return NO_DATA
-    if not is_number(plan):
+    if plan is None:
         return NO_PLAN
     digits = max(ind.decimals, 0)
     if ind.direction == "reduce_by":
-        if not is_number(last_year) or not math.isfinite(last_year - actual):
+        if last_year is None or finite(last_year - actual) is None:
             return NO_DATA
         # The achieved reduction is a difference of two rounded figures: round it to their precision.
         achieved, planned = round(last_year - actual, digits), round(plan, digits)
@@ -124,11 +136,20 @@ def _status(ind: Indicator, plan, last_year, actual) -> str:
 
 def evaluate_indicator(ind: Indicator, figure: Figure | None) -> Result:
     """Return the Result for one indicator and its figures (or None when the workbook lacks the row)."""
-    plan, last_year, actual = (figure.plan, figure.last_year, figure.actual) if figure else (None, None, None)
+    if figure is None:
+        plan = last_year = actual = None
+    else:
+        plan, last_year, actual = finite(figure.plan), finite(figure.last_year), finite(figure.actual)
+    pct_plan, plan_reason = _pct_of_plan(ind, plan, last_year, actual)
+    pct_last_year, last_year_reason = _ratio(actual, last_year, "số cùng kỳ")
+    change, change_reason = _change(ind, actual, last_year, pct_last_year, last_year_reason)
     reasons = {}
-    pct_plan, reasons["pct_plan"] = pct_of_plan(ind, plan, last_year, actual)
-    pct_last_year, reasons["pct_last_year"] = pct_of_last_year(actual, last_year)
-    change, reasons["change"] = _change(ind, actual, last_year)
+    if plan_reason:
+        reasons["pct_plan"] = plan_reason
+    if last_year_reason:
+        reasons["pct_last_year"] = last_year_reason
+    if change_reason:
+        reasons["change"] = change_reason
     return Result(
         indicator=ind,
         figure=figure,
@@ -137,7 +158,7 @@ def evaluate_indicator(ind: Indicator, figure: Figure | None) -> Result:
         change=change,
         change_unit="điểm" if ind.is_rate else "%",
         status=_status(ind, plan, last_year, actual),
-        reasons={k: v for k, v in reasons.items() if v},
+        reasons=reasons,
     )
 
 

@@ -118,10 +118,11 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
         raise UnreadableWorkbook(
             f"{name}: tệp nặng {size / 1048576:.0f} MB, vượt giới hạn {limits.max_file_bytes // 1048576} MB."
         )
+    wanted = {_key(s) for s in sheets} if sheets is not None else None
     archive = _open_container(path, limits)
     try:
+        errors = _scan_parts(name, archive, wanted) if archive is not None else {}
         book = CalamineWorkbook.from_path(str(path))
-        wanted = {_key(s) for s in sheets} if sheets is not None else None
         hidden = {meta.name for meta in book.sheets_metadata if meta.visible != SheetVisibleEnum.Visible}
         out: dict[str, list[list]] = {}
         for sheet_name in book.sheet_names:
@@ -137,10 +138,12 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
             out[unicodedata.normalize("NFC", sheet_name)] = [
                 [(_nfc(v) if v else None) if v.__class__ is str else v for v in row[:width]] for row in rows
             ]
-        if archive is not None:
-            _restore_error_values(archive, out)
+        for sheet_name, cells in errors.items():
+            _put_errors(out.get(sheet_name), cells)
     except UnreadableWorkbook:
         raise
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise UnreadableWorkbook(_corrupt(name)) from None
     except Exception as exc:  # calamine raises several unrelated types for a bad file
         raise UnreadableWorkbook(_why_unreadable(name, exc)) from None
     finally:
@@ -153,35 +156,77 @@ _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
 
+# Parts that a workbook reader parses as XML; pictures, themes and drawings are never parsed.
+_PARSED_PARTS = re.compile(r"^(\[Content_Types\]\.xml|_rels/.*|xl/(workbook|styles|sharedStrings)\.xml|xl/_rels/.*"
+                           r"|xl/worksheets/.*|content\.xml|styles\.xml|META-INF/.*)$")
+_WORKBOOK, _WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 
-def _restore_error_values(archive: zipfile.ZipFile, sheets: dict[str, list[list]]) -> None:
-    """Put Excel error values (`#DIV/0!`) back into `sheets`; calamine reads them as empty cells.
 
-    Only the zip's sheet XML is scanned, with patterns rather than an XML parser, so nothing
-    in the file (entities, external references) is ever resolved.
+def _scan_parts(name: str, archive: zipfile.ZipFile, wanted: set[str] | None) -> dict[str, list[tuple[int, int, str]]]:
+    """Look once at every part the reader will parse; return sheet -> its Excel error cells (row, column, `#DIV/0!`).
+
+    A part that declares a DOCTYPE or entities (billion laughs, external entities) is refused;
+    a declaration can only stand before the root element, so the head of each part suffices.
+    The sheets the reader is not asked for are never parsed, so they are not looked at. Error
+    values are found with patterns, not an XML parser, so nothing in the file is ever resolved
+    (calamine reads them as empty cells).
     """
-    names = set(archive.namelist())
-    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-        return
+    members = {info.filename: info for info in archive.infolist() if _PARSED_PARTS.match(info.filename)}
+    whole: dict[str, bytes] = {}
+    if _WORKBOOK in members and _WORKBOOK_RELS in members:
+        whole = {part: _read_part(archive, members[part]) for part in (_WORKBOOK, _WORKBOOK_RELS)}
+    sheets = _sheet_parts(whole)
+    errors = {}
+    for part, info in members.items():
+        sheet = sheets.get(part)
+        if sheet is not None and wanted is not None and _key(sheet) not in wanted:
+            continue
+        if part in whole or sheet is not None:
+            xml = whole.get(part) or _read_part(archive, info)
+            head = xml[:2048]
+        else:
+            with archive.open(info) as handle:
+                xml, head = b"", handle.read(2048)
+        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            raise UnreadableWorkbook(
+                f"{name}: tệp chứa khai báo DOCTYPE/ENTITY trong {part}, không có trong tệp Excel hợp lệ; "
+                "tệp có thể độc hại nên không được đọc."
+            )
+        if sheet is not None and b't="e"' in xml:
+            errors[sheet] = [(int(number) - 1, _column_index(letters.decode()), error.decode())
+                             for letters, number, error in _ERROR_CELL.findall(xml)]
+    return errors
+
+
+def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Return a part's bytes, never more than its declared size (checked against the limit), whatever the data holds."""
+    with archive.open(info) as handle:
+        return handle.read(info.file_size)
+
+
+def _sheet_parts(whole: dict[str, bytes]) -> dict[str, str]:
+    """Return the zip part of each sheet (part -> sheet name in NFC) from the workbook and its relationships."""
+    if not whole:
+        return {}
     targets = {}
-    for tag in re.findall(rb"<Relationship\b[^>]*>", archive.read("xl/_rels/workbook.xml.rels")):
+    for tag in re.findall(rb"<Relationship\b[^>]*>", whole[_WORKBOOK_RELS]):
         attributes = dict(_ATTRIBUTE.findall(tag))
         target = attributes.get(b"Target", b"").decode()
         targets[attributes.get(b"Id", b"").decode()] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    for tag in _SHEET_TAG.findall(archive.read("xl/workbook.xml")):
+    parts = {}
+    for tag in _SHEET_TAG.findall(whole[_WORKBOOK]):
         attributes = {k.split(b":")[-1]: v for k, v in _ATTRIBUTE.findall(tag)}
-        name = unicodedata.normalize("NFC", html.unescape(attributes.get(b"name", b"").decode("utf-8")))
         part = targets.get(attributes.get(b"id", b"").decode())
-        if name not in sheets or part not in names:
-            continue
-        xml = archive.read(part)
-        if b't="e"' not in xml:
-            continue
-        rows = sheets[name]
-        for letters, number, error in _ERROR_CELL.findall(xml):
-            r, c = int(number) - 1, _column_index(letters.decode())
-            if r < len(rows) and c < len(rows[r]):
-                rows[r][c] = error.decode()
+        if part:
+            parts[part] = unicodedata.normalize("NFC", html.unescape(attributes.get(b"name", b"").decode("utf-8")))
+    return parts
+
+
+def _put_errors(rows: list[list] | None, cells: list[tuple[int, int, str]]) -> None:
+    """Put Excel error values back into the cells of `rows` where the sheet XML has them."""
+    for r, c, error in cells:
+        if rows is not None and r < len(rows) and c < len(rows[r]):
+            rows[r][c] = error
 
 
 def _column_index(letters: str) -> int:
@@ -210,7 +255,7 @@ def _open_container(path: Path, limits: Limits) -> zipfile.ZipFile | None:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise UnreadableWorkbook(f"{path.name}: tệp bị hỏng (nén zip không đọc được). Đề nghị đơn vị gửi lại tệp.") from None
+        raise UnreadableWorkbook(_corrupt(path.name)) from None
     try:
         members = archive.infolist()
         total = sum(info.file_size for info in members)
@@ -219,36 +264,17 @@ def _open_container(path: Path, limits: Limits) -> zipfile.ZipFile | None:
                 f"{path.name}: nội dung giải nén {total / 1048576:.0f} MB, vượt giới hạn "
                 f"{limits.max_unzipped_bytes // 1048576} MB; tệp có thể bị hỏng hoặc độc hại."
             )
-        _refuse_declarations(path.name, archive, members)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         archive.close()
-        raise UnreadableWorkbook(f"{path.name}: tệp bị hỏng (nén zip không đọc được). Đề nghị đơn vị gửi lại tệp.") from None
+        raise UnreadableWorkbook(_corrupt(path.name)) from None
     except BaseException:
         archive.close()
         raise
     return archive
 
 
-# Parts that a workbook reader parses as XML; pictures, themes and drawings are never parsed.
-_PARSED_PARTS = re.compile(r"^(\[Content_Types\]\.xml|_rels/.*|xl/(workbook|styles|sharedStrings)\.xml|xl/_rels/.*"
-                           r"|xl/worksheets/.*|content\.xml|styles\.xml|META-INF/.*)$")
-
-
-def _refuse_declarations(name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
-    """Refuse XML parts that declare a DOCTYPE or entities (billion laughs, external entities).
-
-    A declaration can only stand before the root element, so the head of each part suffices.
-    """
-    for info in members:
-        if not _PARSED_PARTS.match(info.filename):
-            continue
-        with archive.open(info) as part:
-            head = part.read(2048)
-        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-            raise UnreadableWorkbook(
-                f"{name}: tệp chứa khai báo DOCTYPE/ENTITY trong {info.filename}, không có trong tệp Excel hợp lệ; "
-                "tệp có thể độc hại nên không được đọc."
-            )
+def _corrupt(name: str) -> str:
+    return f"{name}: tệp bị hỏng (nén zip không đọc được). Đề nghị đơn vị gửi lại tệp."
 
 
 def _why_unreadable(name: str, exc: Exception) -> str:
