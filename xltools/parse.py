@@ -178,8 +178,9 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
                 finding("missing-column", file=sub.file, sheet=sheet, cell=cell_address(header_row, 0), title=title)
             )
     letters = {name: column_letter(c) for name, c in columns.items()}
-    numbers = [(name, columns[name]) for name in NUMBER_FIELDS if name in columns]
-    code_at = columns["code"]
+    texts = [(name, c, letters[name]) for name in ("name", "unit", "note") if (c := columns.get(name)) is not None]
+    numbers = [(name, c, letters[name]) for name in NUMBER_FIELDS if (c := columns.get(name)) is not None]
+    code_at, code_letter = columns["code"], letters["code"]
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         width = len(row)
@@ -189,23 +190,23 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
         line = str(r + 1)
         if code in sub.figures:
             sub.problems.append(
-                finding("duplicate-code", file=sub.file, sheet=sheet, cell=letters["code"] + line,
+                finding("duplicate-code", file=sub.file, sheet=sheet, cell=code_letter + line,
                         indicator=code, code_value=code, first=sub.figures[code].cells["code"])
             )
             continue
-
-        def words(name: str) -> str:
-            c = columns.get(name)
-            return _words(row[c] if c < width else None, sub, sheet, letters[name] + line, code) if c is not None else ""
-
-        fig = Figure(code=code, row=r + 1, name=words("name"), unit=words("unit"), note=words("note"))
-        fig.cells["code"] = letters["code"] + line
-        for name, c in numbers:
-            address = letters[name] + line
+        fig = Figure(code=code, row=r + 1)
+        cells, raws = fig.cells, fig.raw
+        cells["code"] = code_letter + line
+        for name, c, letter in texts:
+            value = row[c] if c < width else None
+            if value is not None:
+                setattr(fig, name, _words(value, sub, sheet, letter + line, code))
+        for name, c, letter in numbers:
             raw = row[c] if c < width else None
-            fig.cells[name] = address
-            fig.raw[name] = raw
-            setattr(fig, name, _number(raw, sub, sheet, address, code))
+            cells[name] = address = letter + line
+            raws[name] = raw
+            if raw is not None:
+                setattr(fig, name, raw if raw.__class__ is float else _number(raw, sub, sheet, address, code))
         sub.figures[code] = fig
 
 
