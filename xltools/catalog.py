@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import CatalogError
-from .grid import cell_text
+from .grid import Grid, cell_text
 from .numbers import NumberTextError, parse_number
 
-__all__ = ["Indicator", "Catalog", "default_catalog", "load_catalog", "CATALOG_SHEET", "COLUMNS"]
+__all__ = ["Indicator", "Catalog", "default_catalog", "load_catalog", "workbook_catalog", "CATALOG_SHEET", "COLUMNS"]
 
 CATALOG_SHEET = "Danh mục"
 
@@ -150,6 +150,12 @@ def default_catalog() -> Catalog:
     rows = list(csv.reader(text.splitlines()))
     header = [COLUMNS.get(cell, cell) for cell in rows[0]]
     return catalog_from_rows([header, *rows[1:]], source="catalog.csv")
+
+
+def workbook_catalog(grid: Grid) -> Catalog | None:
+    """Return the catalog a workbook carries in its (hidden) `Danh mục` sheet, or None when it has none."""
+    rows = grid.sheet(CATALOG_SHEET)
+    return catalog_from_rows(rows, source=f"{grid.source} › {CATALOG_SHEET}") if rows else None
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

@@ -26,7 +26,7 @@ import xlwings as xw
 
 from .check import cell_marks, check_submission
 from .check.annotate import ERROR_COLOUR, FINDINGS_COLUMNS, HEADER_COLOUR, SEVERITY_TEXT, WARNING_COLOUR
-from .catalog import CATALOG_SHEET, DIRECTIONS, KINDS, Catalog, Indicator, catalog_from_rows, default_catalog
+from .catalog import DIRECTIONS, KINDS, Catalog, Indicator, default_catalog, workbook_catalog
 from .errors import XltoolsError
 from .evaluate import Result, evaluate, evaluate_indicator
 from .findings import Finding
@@ -147,10 +147,7 @@ def _book_path(book: xw.Book) -> Path | None:
 
 def _catalog(grid: Grid) -> Catalog:
     """Return the catalog the workbook carries in its hidden sheet, or the default one."""
-    rows = grid.sheet(CATALOG_SHEET)
-    if rows:
-        return catalog_from_rows(rows, source=f"{grid.source} › {CATALOG_SHEET}")
-    return default_catalog()
+    return workbook_catalog(grid) or default_catalog()
 
 
 # --------------------------------------------------------------------------- writing

@@ -68,3 +68,11 @@ STATUSES = ("Ước thực hiện", "Thực hiện")
 LEVELS = ("Phường, xã", "Thành phố")
 
 UNIT_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9_.-]{1,23}$"
+
+
+def period_text(period: str, year) -> str:
+    """Return how a period reads in a sentence: `năm 2022`, `6 tháng năm 2022`."""
+    label = "năm" if period == "Năm" else period or "kỳ chưa ghi"
+    if not year:
+        return label
+    return f"năm {year}" if period == "Năm" else f"{label} năm {year}"

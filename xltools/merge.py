@@ -34,13 +34,14 @@ import numpy as np
 from openpyxl.styles import Font
 
 from .atomic import atomic_output
-from .catalog import CATALOG_SHEET, Catalog, Indicator, catalog_from_rows, default_catalog
+from .catalog import CATALOG_SHEET, Catalog, Indicator, default_catalog, workbook_catalog
 from .check import check_submission
 from .errors import BadArguments, OutputExists, UnreadableWorkbook
-from .evaluate import pct_of_plan
+from .evaluate import finite, pct_of_plan
 from .findings import Finding, finding
 from .grid import DEFAULT_LIMITS, Grid, Limits, cell_text, column_letter, read_grid
-from .layout import DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES, UNITS_SHEET
+from .layout import (DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES,
+                     UNITS_SHEET, period_text)
 from .numbers import format_number
 from .parse import Submission, parse_grid
 from .writer import FONT, HEADER_ROW, build_workbook, set_value, write_figures
@@ -344,9 +345,7 @@ def _read_base(path: Path | None) -> _Base:
     if grid.sheet(INFO_SHEET) is None or grid.sheet(DATA_SHEET) is None:
         raise BadArguments(f"{path.name}: không phải biểu thành phố (thiếu trang «{INFO_SHEET}» hoặc «{DATA_SHEET}»).")
     base = _Base(submission=parse_grid(grid), units=_units(grid.sheet(UNITS_SHEET) or []))
-    rows = grid.sheet(CATALOG_SHEET)
-    if rows:
-        base.catalog = catalog_from_rows(rows, source=f"{path.name} › {CATALOG_SHEET}")
+    base.catalog = workbook_catalog(grid)
     return base
 
 
@@ -369,14 +368,6 @@ def _units(rows: list[list]) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------------------------- deciding
-
-
-def period_text(period: str, year) -> str:
-    """Return how a period reads in a sentence: `năm 2022`, `6 tháng năm 2022`."""
-    label = "năm" if period == "Năm" else period or "kỳ chưa ghi"
-    if not year:
-        return label
-    return f"năm {year}" if period == "Năm" else f"{label} năm {year}"
 
 
 def _when(ward: WardFile) -> str:
@@ -662,12 +653,13 @@ def _ranking_table(catalog: Catalog, used: list[WardFile], values: np.ndarray, t
     for ind in indicators:
         i = index[ind.code]
         plan, last_year, actual = (values[:, i, INPUT_FIELDS.index(n)] for n in ("plan", "last_year", "actual"))
-        pct = [_rounded(pct_of_plan(ind, _value(p), _value(l), _value(a))[0]) for p, l, a in zip(plan, last_year, actual)]
+        actuals = [finite(a) for a in actual]
+        pct = [_rounded(pct_of_plan(ind, p, l, a)[0]) for p, l, a in zip(plan, last_year, actuals)]
         if any(p is not None for p in pct):
             scores, best_high, what = pct, ind.direction != "lower", "% KH"
         else:
-            scores, best_high, what = [_value(a) for a in actual], ind.direction == "higher", "Thực hiện"
-        columns += [[_value(a) for a in actual], pct, _ranks(scores, best_high)]
+            scores, best_high, what = actuals, ind.direction == "higher", "Thực hiện"
+        columns += [actuals, pct, _ranks(scores, best_high)]
         top += [f"{ind.name} ({ind.unit})", "", ""]
         sub += ["Thực hiện", "% KH", f"Hạng (theo {what})"]
     rows = [[w.unit_code, w.unit_name, *(column[r] for column in columns)] for r, w in enumerate(used)]
@@ -679,13 +671,6 @@ def _ranking_table(catalog: Catalog, used: list[WardFile], values: np.ndarray, t
 
 def _rounded(value) -> float | None:
     return round(value, 2) if value is not None else None
-
-
-def _value(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _register_table(register: list[RegisterEntry], title: str) -> _Table:

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import CATALOG_SHEET, Catalog, catalog_from_rows, default_catalog
+from ..catalog import CATALOG_SHEET, Catalog, default_catalog, workbook_catalog
 from ..errors import XltoolsError
 from ..evaluate import Result, evaluate
 from ..findings import Finding, finding
@@ -113,12 +113,11 @@ def _unreadable(path: Path, reason: str) -> Finding:
 
 def _catalog_changes(grid: Grid, sub: Submission, catalog: Catalog) -> list[Finding]:
     """Return a finding listing how the workbook's hidden catalog copy differs from `catalog`, if readable."""
-    rows = grid.sheet(CATALOG_SHEET)
-    if not rows:
-        return []
     try:
-        copy = catalog_from_rows(rows, source=CATALOG_SHEET)
+        copy = workbook_catalog(grid)
     except XltoolsError:
+        return []
+    if copy is None:
         return []
     added = [ind.code for ind in catalog if ind.code not in copy.by_code]
     removed = [ind.code for ind in copy if ind.code not in catalog.by_code]

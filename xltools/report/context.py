@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import CATALOG_SHEET, Catalog, Indicator, catalog_from_rows, default_catalog
+from ..catalog import Catalog, Indicator, default_catalog, workbook_catalog
 from ..errors import XltoolsError
-from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, key_summary
-from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
-from ..layout import GENERAL_NOTES, LEVELS
+from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, finite, key_summary
+from ..grid import DEFAULT_LIMITS, Grid, Limits, cell_text, read_grid
+from ..layout import GENERAL_NOTES, LEVELS, period_text
 from ..numbers import format_number
 from ..parse import Submission, parse_grid
 from .sentences import PLAN_DECIMALS, lower_first, render, sentence, target_sentence, unit_text
@@ -96,7 +96,7 @@ def build_context(workbook: str | Path, catalog: Catalog | None = None, date: dt
     if not sub.figures or structural:
         reasons = "; ".join(structural) or "trang «Số liệu» không có chỉ tiêu nào"
         raise XltoolsError(f"{path.name}: không lập được báo cáo vì không đọc được số liệu ({reasons}).")
-    catalog = catalog or _workbook_catalog(grid) or default_catalog()
+    catalog = catalog or workbook_catalog(grid) or default_catalog()
     results = _by_group(evaluate(sub, catalog))
     city = grid.sheet(MATRIX_SHEET) is not None or sub.level == LEVELS[1]
     context = ReportContext(path=path, submission=sub, catalog=catalog, results=results,
@@ -117,25 +117,14 @@ def _by_group(results: list[Result]) -> list[Result]:
     return sorted(results, key=lambda r: order[r.indicator.group])
 
 
-def _workbook_catalog(grid: Grid) -> Catalog | None:
-    rows = grid.sheet(CATALOG_SHEET)
-    return catalog_from_rows(rows, source=f"{grid.source} › {CATALOG_SHEET}") if rows else None
-
-
 # ------------------------------------------------------------------------------------------------ header
-
-
-def _period_text(period: str, year) -> str:
-    from ..merge import period_text
-
-    return period_text(period, year)
 
 
 def _words(sub: Submission, date: dt.date | None) -> dict:
     year = sub.year or (date.year if date else dt.date.today().year)
     number = _doc_number(sub.info.get("doc_number", ""))
     return {
-        "period": _period_text(sub.period or "Năm", year),
+        "period": period_text(sub.period or "Năm", year),
         "annual": (sub.period or "Năm") == "Năm",
         "year": year,
         "next_year": year + 1,
@@ -380,29 +369,17 @@ def _roman(number: int) -> str:
 # ------------------------------------------------------------------------------------------------- city
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _float(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _matrix(grid: Grid) -> tuple[list[str], dict[str, list[float | None]]]:
     """Return the unit names and code -> actual per unit from the `Theo đơn vị` sheet."""
     rows = grid.sheet(MATRIX_SHEET) or []
     for r, row in enumerate(rows[:10]):
-        if len(row) > 4 and _cell_text(row[0]) == "Mã" and _cell_text(row[1]) == "Chỉ tiêu":
-            names = [_cell_text(c) for c in row[4:]]
+        if len(row) > 4 and cell_text(row[0]) == "Mã" and cell_text(row[1]) == "Chỉ tiêu":
+            names = [cell_text(c) for c in row[4:]]
             values = {}
             for body in rows[r + 1:]:
-                code = _cell_text(body[0]) if body else ""
+                code = cell_text(body[0]) if body else ""
                 if code and code != "Mã đơn vị":
-                    values[code] = [_float(v) for v in list(body[4:]) + [None] * (len(names) - len(body[4:]))]
+                    values[code] = [finite(v) for v in list(body[4:]) + [None] * (len(names) - len(body[4:]))]
             while names and not names[-1]:
                 names.pop()
             return names, values
@@ -414,11 +391,11 @@ def _ranking_pcts(grid: Grid, catalog: Catalog) -> tuple[list[str], dict[str, li
     rows = grid.sheet(RANKING_SHEET) or []
     titles = {f"{ind.name} ({ind.unit})": ind.code for ind in catalog}
     for r, row in enumerate(rows[:10]):
-        if row and _cell_text(row[0]) == "Mã đơn vị":
-            columns = {titles[_cell_text(c)]: i for i, c in enumerate(row) if _cell_text(c) in titles}
-            body = [b for b in rows[r + 2:] if b and _cell_text(b[0])]
-            names = [_cell_text(b[1]) if len(b) > 1 else "" for b in body]
-            pcts = {code: [_float(b[i + 1]) if len(b) > i + 1 else None for b in body] for code, i in columns.items()}
+        if row and cell_text(row[0]) == "Mã đơn vị":
+            columns = {titles[cell_text(c)]: i for i, c in enumerate(row) if cell_text(c) in titles}
+            body = [b for b in rows[r + 2:] if b and cell_text(b[0])]
+            names = [cell_text(b[1]) if len(b) > 1 else "" for b in body]
+            pcts = {code: [finite(b[i + 1]) if len(b) > i + 1 else None for b in body] for code, i in columns.items()}
             return names, pcts
     return [], {}
 
