@@ -100,6 +100,20 @@ def write_base(path, catalog, units, figures=None, period="Năm"):
     return path
 
 
+def random_wards(make_workbook, catalog, rng: random.Random, count: int, folder: str, code: str,
+                 name: str) -> dict[str, dict]:
+    """Write `count` ward workbooks with random figures into `folder`; return unit code -> figures.
+
+    `code` and `name` are %-patterns of the ward's number (`W%02d`, `Phường số %d`).
+    """
+    wards = {}
+    for k in range(count):
+        wards[code % k] = figures = random_figures(catalog, rng)
+        make_workbook(figures, name=f"{folder}/{(code % k).lower()}.xlsx", unit_code=code % k, unit_name=name % k,
+                      catalog=catalog)
+    return wards
+
+
 CITY_ONLY = {"SDD_TL": {"plan": 7.5, "last_year": 8.1, "actual": 7.2, "next_plan": 7.0},
              "TANG_TRUONG": {"plan": 8.0, "last_year": 7.1, "actual": 8.3, "next_plan": 8.5}}
 
@@ -107,12 +121,7 @@ CITY_ONLY = {"SDD_TL": {"plan": 7.5, "last_year": 8.1, "actual": 7.2, "next_plan
 @pytest.fixture
 def forty(tmp_path, catalog, make_workbook):
     """Return (folder, base path, ward figures, base figures) for 40 wards with random figures."""
-    rng = random.Random(40)
-    wards = {}
-    for k in range(40):
-        code = f"W{k:02d}"
-        wards[code] = random_figures(catalog, rng)
-        make_workbook(wards[code], name=f"wards/{code.lower()}.xlsx", unit_code=code, unit_name=f"Phường số {k}")
+    wards = random_wards(make_workbook, catalog, random.Random(40), 40, "wards", "W%02d", "Phường số %d")
     base = write_base(tmp_path / "base.xlsx", catalog, [(f"W{k:02d}", f"Phường số {k}") for k in range(40)], CITY_ONLY)
     return tmp_path / "wards", base, wards, CITY_ONLY
 
@@ -189,13 +198,7 @@ def test_jobs_one_and_two_give_identical_figures(tmp_path, catalog, forty):
 @pytest.mark.skipif(not resources.files("xltools.data").joinpath("catalog.csv").is_file(),
                     reason="the default catalog has not been written yet")
 def test_default_catalog_merge_matches_pandas(tmp_path, full_catalog, make_workbook):
-    rng = random.Random(7)
-    wards = {}
-    for k in range(12):
-        code = f"X{k:02d}"
-        wards[code] = random_figures(full_catalog, rng)
-        make_workbook(wards[code], name=f"full/{code}.xlsx", unit_code=code, unit_name=f"Xã số {k}",
-                      catalog=full_catalog)
+    wards = random_wards(make_workbook, full_catalog, random.Random(7), 12, "full", "X%02d", "Xã số %d")
     result = merge([tmp_path / "full"], tmp_path / "city.xlsx", catalog=full_catalog, jobs=2)
     assert_same_city(result.submission, independent_city(full_catalog, wards, {}))
     assert result.included == 12
