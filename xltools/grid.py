@@ -182,12 +182,13 @@ def _scan_parts(name: str, archive: zipfile.ZipFile, wanted: set[str] | None) ->
         if sheet is not None and wanted is not None and _key(sheet) not in wanted:
             continue
         if part in whole or sheet is not None:
-            xml = whole.get(part) or _read_part(archive, info)
+            xml = whole[part] if part in whole else _read_part(archive, info)
             head = xml[:2048]
         else:
             with archive.open(info) as handle:
                 xml, head = b"", handle.read(2048)
-        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+        head = head.upper()
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
             raise UnreadableWorkbook(
                 f"{name}: tệp chứa khai báo DOCTYPE/ENTITY trong {part}, không có trong tệp Excel hợp lệ; "
                 "tệp có thể độc hại nên không được đọc."

@@ -6,7 +6,6 @@ the words are in the template so office staff can reword them.
 
 from __future__ import annotations
 
-import math
 import re
 from functools import cache
 from importlib import resources
@@ -14,7 +13,7 @@ from importlib import resources
 import jinja2
 
 from ..catalog import Catalog, Indicator
-from ..evaluate import NO_DATA, Result
+from ..evaluate import NO_DATA, Result, is_number
 from ..numbers import format_number
 from ..parse import Figure
 
@@ -41,20 +40,12 @@ def render(name: str, *args) -> str:
     return _SPACES.sub(" ", str(getattr(macros(), name)(*args))).strip()
 
 
-def _number(value: float, decimals: int | None = None) -> str:
-    return format_number(value, decimals)
-
-
 def unit_text(ind: Indicator) -> str:
     """Return the unit as it follows a number: `%` glued on, any other unit after a space."""
     unit = ind.unit.strip()
     if not unit:
         return ""
     return unit if unit == "%" else " " + unit
-
-
-def _usable(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def sentence_values(result: Result, catalog: Catalog | None = None, *, estimate: bool = False,
@@ -72,12 +63,12 @@ def sentence_values(result: Result, catalog: Catalog | None = None, *, estimate:
         "status": result.status,
         "estimate": estimate,
         "verb": "ước đạt" if estimate else "đạt",
-        "value": _number(actual, decimals) if _usable(actual) else "",
-        "plan": _number(plan, decimals) if _usable(plan) else "",
-        "next_plan": _number(next_plan, decimals) if _usable(next_plan) else "",
-        "pct_plan": _number(result.pct_plan, PLAN_DECIMALS) if result.pct_plan is not None else "",
+        "value": format_number(actual, decimals) if is_number(actual) else "",
+        "plan": format_number(plan, decimals) if is_number(plan) else "",
+        "next_plan": format_number(next_plan, decimals) if is_number(next_plan) else "",
+        "pct_plan": format_number(result.pct_plan, PLAN_DECIMALS) if result.pct_plan is not None else "",
         "pct_plan_number": result.pct_plan if result.pct_plan is not None else 0,
-        "excess": _number(result.pct_plan - 100, PLAN_DECIMALS) if result.pct_plan is not None else "",
+        "excess": format_number(result.pct_plan - 100, PLAN_DECIMALS) if result.pct_plan is not None else "",
         "name_is_rate": ind.name.casefold().startswith("tỷ lệ"),
         "share": False,
         "numerator": "",
@@ -85,18 +76,18 @@ def sentence_values(result: Result, catalog: Catalog | None = None, *, estimate:
     }
     change = result.change
     if change is not None:
-        text = _number(abs(change))
+        text = format_number(abs(change))
         values.update(change=text, level=text == "0", rises=change > 0 and text != "0",
                       falls=change < 0 and text != "0")
     else:
         values.update(change=None, level=False, rises=False, falls=False)
     if catalog is not None and figures and ind.numerator and ind.denominator:
         top, base = figures.get(ind.numerator), figures.get(ind.denominator)
-        if top is not None and base is not None and _usable(top.actual) and _usable(base.actual):
+        if top is not None and base is not None and is_number(top.actual) and is_number(base.actual):
             top_ind, base_ind = catalog.by_code.get(ind.numerator), catalog.by_code.get(ind.denominator)
             values.update(share=True,
-                          numerator=_number(top.actual, top_ind.decimals if top_ind else None),
-                          denominator=_number(base.actual, base_ind.decimals if base_ind else None))
+                          numerator=format_number(top.actual, top_ind.decimals if top_ind else None),
+                          denominator=format_number(base.actual, base_ind.decimals if base_ind else None))
     return values
 
 
