@@ -1,4 +1,5 @@
 import math
+import shutil
 import subprocess
 
 import pytest
@@ -10,6 +11,7 @@ from xltools.evaluate import evaluate
 from xltools.grid import read_grid
 from xltools.layout import DATA_SHEET, GUIDE_SHEET, INFO_SHEET, NOTES_SHEET
 from xltools.parse import parse_grid
+from xltools.writer import build_workbook, save_workbook
 
 FIGURES = {
     "THU_NS": {"plan": 1002.1, "last_year": 1138.3, "actual": 1172.5},
@@ -76,3 +78,27 @@ def test_libreoffice_recalculates_the_same_percentages_as_python(make_workbook, 
     assert checked == 10  # every figure above whose base is usable
     assert results["LUA_DT"].pct_plan == pytest.approx(97.28139904610493)
     assert results["HO_NGHEO_TL"].pct_plan == pytest.approx(350 / 3)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not have_soffice() or not shutil.which("pdftotext"), reason="LibreOffice is not installed")
+@pytest.mark.parametrize("city", [False, True], ids=["ward", "city"])
+def test_printed_guide_and_info_show_every_word(catalog, tmp_path, city):
+    """Printed by LibreOffice, the guide's lines and a long info value are whole, not cut at the page's edge."""
+    recipients = "Thường trực Thành ủy; Thường trực HĐND thành phố; Chủ tịch, các PCT UBND thành phố; Các phòng, ban"
+    book = build_workbook(catalog, unit_code="TP" if city else "TRAN_PHU", unit_name="Thành phố Hà Tĩnh", year=2022,
+                          city=city, info={"recipients": recipients} if city else {})
+    for sheet in book.worksheets:
+        sheet.sheet_state = "visible" if sheet.title in (GUIDE_SHEET, INFO_SHEET) else "hidden"
+    path = tmp_path / "in-thu.xlsx"
+    save_workbook(book, path)
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=180)
+    printed = " ".join(subprocess.run(["pdftotext", str(tmp_path / "in-thu.pdf"), "-"], capture_output=True,
+                                      text=True, check=True).stdout.split())
+    lines = [" ".join(row[0].split()) for row in read_grid(path).sheet(GUIDE_SHEET) if row and row[0]]
+    assert len(lines) >= 6
+    for line in lines:
+        assert line in printed
+    if city:
+        assert recipients in printed

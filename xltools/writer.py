@@ -7,6 +7,7 @@ see results live without Python; a copy of the catalog travels in a hidden sheet
 
 from __future__ import annotations
 
+import math
 from importlib import resources
 from pathlib import Path
 
@@ -131,11 +132,35 @@ def _style(cell, *, bold=False, fill=None, wrap=False, align=None, size=12, ital
 def _guide_sheet(sheet, city: bool) -> None:
     name = "huong-dan-thanh-pho.txt" if city else "huong-dan-phuong-xa.txt"
     text = resources.files("xltools.templates").joinpath(name).read_text(encoding="utf-8")
-    sheet.column_dimensions["A"].width = 110
+    width = 70  # characters: the column fits a portrait A4 page even where a reader ignores fit-to-width
+    sheet.column_dimensions["A"].width = width
     for number, line in enumerate(text.splitlines(), start=1):
+        size, bold = (14 if number == 1 else 12), number == 1 or line.isupper()
         cell = sheet.cell(number, 1, line or None)
-        _style(cell, bold=number == 1 or line.isupper(), wrap=True, size=14 if number == 1 else 12, border=False)
+        _style(cell, bold=bold, wrap=True, size=size, border=False)
+        sheet.row_dimensions[number].height = _wrapped_height(line, width, size, bold)
+    _print_to_width(sheet)
     sheet.protection.sheet = True
+
+
+def _wrapped_height(text: str, width: float, size: int = 12, bold: bool = False) -> float:
+    """Return the row height (points) that shows `text` wrapped in a column `width` characters wide.
+
+    Neither Excel nor LibreOffice grows a row for wrapped text it did not lay out itself;
+    capitals in bold take about a third more room than running text.
+    """
+    per_line = int(width * 1.05 * 12 / size * (0.75 if bold else 1))
+    return math.ceil(max(len(text), 1) / per_line) * size * 1.35 + 2
+
+
+def _print_to_width(sheet, landscape: bool = False) -> None:
+    """Print `sheet` on A4, as many pages down as needed and exactly one page across."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    if landscape:
+        sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info) -> None:
@@ -154,13 +179,15 @@ def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info) 
         extras = ["agency", "parent_agency", "place", "doc_number", "resolution", "signer_role", "signer_title",
                   "signer", "recipients", "ward_folder", *extras]
     sheet.column_dimensions["A"].width = 30
-    sheet.column_dimensions["B"].width = 70
+    sheet.column_dimensions["B"].width = value_width = 70
     rows = [(INFO_LABELS[name], values[name], name in editable) for name in values]
     rows += [(EXTRA_INFO_LABELS[name], info.get(name), True) for name in extras]
     for number, (label, value, is_input) in enumerate(rows, start=1):
         _style(sheet.cell(number, 1, label), bold=True, fill=HEADER_FILL)
         cell = sheet.cell(number, 2, value)
         _style(cell, fill=INPUT_FILL if is_input else LOCKED_FILL, wrap=True, align="left")
+        if isinstance(value, str) and _wrapped_height(value, value_width) > _wrapped_height("", value_width):
+            sheet.row_dimensions[number].height = _wrapped_height(value, value_width)  # short rows stay automatic
         if is_input:
             cell.protection = UNLOCKED
     status_row = list(values).index("status") + 1
@@ -168,10 +195,7 @@ def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info) 
     status.add(f"B{status_row}")
     sheet.add_data_validation(status)
     sheet.cell(len(rows) + 2, 1, "Ô màu vàng là ô được nhập; các ô khác do xltools điền.")
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_to_width(sheet)
     sheet.protection.sheet = True
 
 
@@ -213,11 +237,7 @@ def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: str,
         row = _indicator_row(sheet, row, number, ind, city, numbers)
     sheet.freeze_panes = f"E{HEADER_ROW + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_to_width(sheet, landscape=True)
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.protection.sheet = True
