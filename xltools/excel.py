@@ -30,7 +30,7 @@ from .catalog import DIRECTIONS, KINDS, Catalog, Indicator, default_catalog, wor
 from .errors import XltoolsError
 from .evaluate import Result, evaluate, evaluate_indicator
 from .findings import Finding
-from .grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, read_grid
+from .grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, read_grid, sheet_key
 from .layout import EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS
 from .numbers import NumberTextError, format_number, parse_number
 from .parse import Figure, Submission, parse_grid
@@ -337,9 +337,8 @@ def _standard_fill(session: _Session, sheet_name: str, address: str) -> str | No
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    """Return True when two sheet names are the same, ignoring case and Unicode composition."""
-    key = lambda name: unicodedata.normalize("NFC", name).casefold()
-    return a is not None and b is not None and key(a) == key(b)
+    """Return True when two sheet names are the same, as the reader matches them (grid.sheet_key)."""
+    return a is not None and b is not None and sheet_key(a) == sheet_key(b)
 
 
 # --------------------------------------------------------------------------- handlers

@@ -19,7 +19,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from .errors import UnreadableWorkbook
 from .numbers import format_number
 
-__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text"]
+__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "sheet_key"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def _key(name: str) -> str:
+def sheet_key(name: str) -> str:
+    """Return what identifies a sheet name: the same ignoring case, spaces around it and Unicode composition."""
     return unicodedata.normalize("NFC", name).strip().casefold()
 
 
@@ -50,16 +51,16 @@ class Grid:
 
     def sheet(self, name: str) -> list[list] | None:
         """Return the rows of sheet `name`, matched ignoring case and spacing, or None."""
-        wanted = _key(name)
+        wanted = sheet_key(name)
         for actual, rows in self.sheets.items():
-            if _key(actual) == wanted:
+            if sheet_key(actual) == wanted:
                 return rows
         return None
 
     def sheet_name(self, name: str) -> str | None:
         """Return the actual name of the sheet matching `name`, or None."""
-        wanted = _key(name)
-        return next((actual for actual in self.sheets if _key(actual) == wanted), None)
+        wanted = sheet_key(name)
+        return next((actual for actual in self.sheets if sheet_key(actual) == wanted), None)
 
     def first_sheet(self) -> list[list]:
         return next(iter(self.sheets.values()), [])
@@ -118,7 +119,7 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
         raise UnreadableWorkbook(
             f"{name}: tệp nặng {size / 1048576:.0f} MB, vượt giới hạn {limits.max_file_bytes // 1048576} MB."
         )
-    wanted = {_key(s) for s in sheets} if sheets is not None else None
+    wanted = {sheet_key(s) for s in sheets} if sheets is not None else None
     archive = _open_container(path, limits)
     try:
         errors = _scan_parts(name, archive, wanted) if archive is not None else {}
@@ -126,7 +127,7 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
         hidden = {meta.name for meta in book.sheets_metadata if meta.visible != SheetVisibleEnum.Visible}
         out: dict[str, list[list]] = {}
         for sheet_name in book.sheet_names:
-            if wanted is not None and _key(sheet_name) not in wanted:
+            if wanted is not None and sheet_key(sheet_name) not in wanted:
                 continue
             rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=limits.max_rows + 1)
             if len(rows) > limits.max_rows:
@@ -179,7 +180,7 @@ def _scan_parts(name: str, archive: zipfile.ZipFile, wanted: set[str] | None) ->
     errors = {}
     for part, info in members.items():
         sheet = sheets.get(part)
-        if sheet is not None and wanted is not None and _key(sheet) not in wanted:
+        if sheet is not None and wanted is not None and sheet_key(sheet) not in wanted:
             continue
         if part in whole or sheet is not None:
             xml = whole[part] if part in whole else _read_part(archive, info)

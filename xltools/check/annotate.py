@@ -7,13 +7,13 @@ book through xlwings.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_output
 from ..errors import BadArguments, UnreadableWorkbook
 from ..findings import Finding
+from ..grid import sheet_key
 from ..layout import COMPUTED_FIELDS, FINDINGS_SHEET
 from ..numbers import format_number
 from .checker import SEVERITY_TEXT, CheckResult, check_file
@@ -62,10 +62,6 @@ def cell_marks(result: CheckResult | list[Finding]) -> list[Mark]:
     return marks
 
 
-def _key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).strip().casefold()
-
-
 def annotate(path, output, result: CheckResult | None = None, force: bool = False) -> Path:
     """Write to `output` a copy of the workbook at `path` with the check's marks; return `output`.
 
@@ -90,10 +86,10 @@ def annotate(path, output, result: CheckResult | None = None, force: bool = Fals
         book = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
     except Exception as exc:
         raise UnreadableWorkbook(f"{path.name}: không mở được tệp để ghi bản đánh dấu ({type(exc).__name__}).") from None
-    sheets = {_key(name): book[name] for name in book.sheetnames}
-    _fill_percentages(sheets.get(_key(result.submission.data_sheet)), result)
+    sheets = {sheet_key(name): book[name] for name in book.sheetnames}
+    _fill_percentages(sheets.get(sheet_key(result.submission.data_sheet)), result)
     for mark in cell_marks(result):
-        sheet = sheets.get(_key(mark.sheet))
+        sheet = sheets.get(sheet_key(mark.sheet))
         if sheet is not None:
             _apply(sheet[mark.cell], mark)
     _findings_sheet(book, result)
@@ -135,7 +131,7 @@ def _findings_sheet(book, result: CheckResult) -> None:
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     for name in list(book.sheetnames):
-        if _key(name) == _key(FINDINGS_SHEET):
+        if sheet_key(name) == sheet_key(FINDINGS_SHEET):
             del book[name]
     sheet = book.create_sheet(FINDINGS_SHEET)
     sheet["A1"] = f"KẾT QUẢ KIỂM TRA — {result.path.name}"
@@ -147,7 +143,7 @@ def _findings_sheet(book, result: CheckResult) -> None:
         cell.fill = PatternFill("solid", fgColor=HEADER_COLOUR)
     for letter, width in zip("ABCDEFGH", (5, 10, 24, 12, 7, 14, 90, 24)):
         sheet.column_dimensions[letter].width = width
-    names = {_key(name): name for name in book.sheetnames}
+    names = {sheet_key(name): name for name in book.sheetnames}
     for number, item in enumerate(result.findings, start=1):
         row = FINDINGS_HEADER_ROW + number
         values = (number, SEVERITY_TEXT.get(item.severity, item.severity), item.file, item.sheet, item.cell,
@@ -156,7 +152,7 @@ def _findings_sheet(book, result: CheckResult) -> None:
             sheet.cell(row, column, value)
         sheet.cell(row, 2).fill = PatternFill("solid", fgColor=ERROR_COLOUR if item.is_error else WARNING_COLOUR)
         sheet.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
-        target = names.get(_key(item.sheet)) if item.sheet else None
+        target = names.get(sheet_key(item.sheet)) if item.sheet else None
         if target and item.cell:
             link = sheet.cell(row, 5)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{target}'!{item.cell}", display=item.cell)
