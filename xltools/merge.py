@@ -40,7 +40,7 @@ from .errors import BadArguments, OutputExists, UnreadableWorkbook
 from .evaluate import finite, pct_of_plan
 from .findings import Finding, finding
 from .grid import DEFAULT_LIMITS, Grid, Limits, cell_text, column_letter, read_grid
-from .layout import (DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES,
+from .layout import (DATA_SHEET, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES,
                      UNITS_SHEET, period_text)
 from .numbers import format_number
 from .parse import Submission, parse_grid
@@ -553,14 +553,13 @@ def _city_book(catalog: Catalog, base: Submission | None, unit: tuple[str, str],
                units: list[tuple[str, str]], city: dict[str, list], status: str):
     """Return the city workbook (openpyxl) with the consolidated figures and the base's details."""
     book = build_workbook(catalog, unit_code=unit[0], unit_name=unit[1], year=year or datetime.now().year,
-                          period=period, city=True, info=base.info if base else None, units=units)
+                          period=period, city=True, info=base.info if base else None, units=units, status=status)
     for sheet in (book[INFO_SHEET], book[UNITS_SHEET]):
         for row in sheet.iter_rows():
             for cell in row:  # names and details come from other files: text stays text, never a formula
                 if isinstance(cell.value, str):
                     set_value(cell, cell.value)
     write_figures(book, _figure_values(city, base), base.narratives if base else None)
-    _set_info(book, INFO_LABELS["status"], status)
     return book
 
 
@@ -580,14 +579,6 @@ def _status(base: Submission | None, used: list[WardFile]) -> str:
         return base.status
     final = STATUSES[1]
     return final if used and all(w.status == final for w in used) else STATUSES[0]
-
-
-def _set_info(book, label: str, value) -> None:
-    sheet = book[INFO_SHEET]
-    for row in range(1, sheet.max_row + 1):
-        if sheet.cell(row, 1).value == label:
-            set_value(sheet.cell(row, 2), value)
-            return
 
 
 @dataclass

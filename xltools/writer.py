@@ -86,14 +86,15 @@ def build_workbook(
     city: bool = False,
     info: dict[str, str] | None = None,
     units: list[tuple[str, str]] | None = None,
+    status: str = STATUSES[0],
 ) -> Workbook:
-    """Return the standard workbook (in memory) for one unit and period."""
+    """Return the standard workbook (in memory) for one unit and period; `status` is `Tính chất số liệu`."""
     if period not in PERIODS:
         raise ValueError(f"period {period!r} not in {PERIODS}")
     book = Workbook()
     book.remove(book.active)
     _guide_sheet(book.create_sheet(GUIDE_SHEET), city)
-    _info_sheet(book.create_sheet(INFO_SHEET), catalog, unit_code, unit_name, year, period, city, info or {})
+    _info_sheet(book.create_sheet(INFO_SHEET), catalog, unit_code, unit_name, year, period, city, info or {}, status)
     _data_sheet(book.create_sheet(DATA_SHEET), catalog, unit_name, year, period, city)
     _notes_sheet(book.create_sheet(NOTES_SHEET), catalog)
     if city:
@@ -163,14 +164,14 @@ def _print_to_width(sheet, landscape: bool = False) -> None:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info) -> None:
+def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info, status) -> None:
     values = {
         "unit_code": unit_code,
         "unit_name": unit_name,
         "level": LEVELS[1] if city else LEVELS[0],
         "period": period,
         "year": year,
-        "status": STATUSES[0],
+        "status": status,
         "version": catalog.version,
     }
     editable = {"status"}
