@@ -16,9 +16,11 @@ from openpyxl import Workbook, load_workbook
 from xltools.cli import main
 from xltools.demo import random_ward_figures
 from xltools.errors import OutputExists
-from xltools.layout import DATA_SHEET, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS
+from xltools.grid import read_grid
+from xltools.layout import DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS
 from xltools.merge import MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, merge
 from xltools.numbers import format_number
+from xltools.parse import parse_grid
 from xltools.writer import build_workbook, data_rows, save_workbook, set_value, write_figures
 
 YEAR = 2022
@@ -184,6 +186,28 @@ def test_the_city_workbook_passes_check_and_feeds_the_report(tmp_path, catalog, 
     text = report_text(result.output, catalog)
     total = format_number(result.submission.figure("THU_NS").actual, 1)
     assert "Thành phố Thử".upper() in text.upper() and total in text
+
+
+def _status_edit(status: str):
+    def edit(book):
+        sheet = book[INFO_SHEET]
+        for row in sheet.iter_rows(min_col=1, max_col=2):
+            if row[0].value == INFO_LABELS["status"]:
+                row[1].value = status
+    return edit
+
+
+@pytest.mark.parametrize("second, expected", [("Thực hiện", "Thực hiện"), ("Ước thực hiện", "Ước thực hiện")])
+def test_the_city_figures_are_final_only_when_every_ward_sent_final_figures(tmp_path, catalog, make_workbook,
+                                                                            second, expected):
+    rng = random.Random(9)
+    for k, status in enumerate(("Thực hiện", second)):
+        make_workbook(random_ward_figures(catalog, rng), name=f"w/{k}.xlsx", unit_code=f"U{k}",
+                      unit_name=f"Phường Số {k}", edit=_status_edit(status))
+    result = merge([tmp_path / "w"], tmp_path / "city.xlsx", catalog=catalog)
+    assert result.submission.status == expected
+    city = parse_grid(read_grid(result.output))
+    assert city.status == expected and city.info_raw["status"] == expected
 
 
 def test_jobs_one_and_two_give_identical_figures(tmp_path, catalog, forty):
