@@ -284,9 +284,9 @@ def _stop_on_terminate() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _stop_on_terminate()
+    _stop_on_terminate()  # first: a SIGTERM while the parser loads the reader must still exit cleanly
     try:
+        args = build_parser().parse_args(argv)
         return args.run(args)
     except XltoolsError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
