@@ -409,6 +409,22 @@ def test_annotate_a_clean_workbook_and_reannotate(make_workbook, catalog, tmp_pa
     assert load_workbook(again).sheetnames.count("Kiểm tra") == 1
 
 
+def test_annotate_lists_formula_like_names_and_codes_as_text(make_workbook, catalog, tmp_path):
+    def extra_row(book):  # a row the ward added, with a code and a name that look like formulas
+        sheet = book[DATA]
+        row = sheet.max_row + 1
+        for column, text in ((1, "=1+1"), (3, '=HYPERLINK("http://127.0.0.1:9/x","bấm")')):
+            sheet.cell(row, column).value, sheet.cell(row, column).data_type = text, "s"
+        sheet.cell(row, 7).value = 5
+
+    path = make_workbook(CLEAN, name="=ward.xlsx", edit=extra_row)  # "=" is allowed in file names
+    out = annotate(path, tmp_path / "a.xlsx", check_file(path, catalog))
+    sheet = load_workbook(out)["Kiểm tra"]
+    rows = [row for row in sheet.iter_rows(min_row=4) if row[7].value == "unknown-indicator"]
+    assert [(row[2].value, row[5].value) for row in rows] == [("=ward.xlsx", "=1+1")]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
 def test_annotate_checks_with_the_default_catalog_when_given_no_result(make_workbook, full_catalog, tmp_path):
     path = make_workbook({}, catalog=full_catalog)  # a blank ward workbook: every key target is empty
     out = annotate(path, tmp_path / "a.xlsx")

@@ -16,6 +16,7 @@ from ..findings import Finding
 from ..grid import sheet_key
 from ..layout import COMPUTED_FIELDS, FINDINGS_SHEET
 from ..numbers import format_number
+from ..writer import set_value
 from .checker import SEVERITY_TEXT, CheckResult, check_file
 
 __all__ = ["Mark", "cell_marks", "annotate", "ERROR_COLOUR", "WARNING_COLOUR", "FINDINGS_COLUMNS", "SEVERITY_TEXT"]
@@ -148,8 +149,8 @@ def _findings_sheet(book, result: CheckResult) -> None:
         row = FINDINGS_HEADER_ROW + number
         values = (number, SEVERITY_TEXT.get(item.severity, item.severity), item.file, item.sheet, item.cell,
                   item.indicator, item.message, item.code)
-        for column, value in enumerate(values, start=1):
-            sheet.cell(row, column, value)
+        for column, value in enumerate(values, start=1):  # file names and codes come from the ward: never formulas
+            set_value(sheet.cell(row, column), value)
         sheet.cell(row, 2).fill = PatternFill("solid", fgColor=ERROR_COLOUR if item.is_error else WARNING_COLOUR)
         sheet.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
         target = names.get(sheet_key(item.sheet)) if item.sheet else None
