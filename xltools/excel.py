@@ -25,7 +25,7 @@ from pathlib import Path
 import xlwings as xw
 
 from .check import cell_marks, check_submission
-from .check.annotate import ERROR_COLOUR, FINDINGS_COLUMNS, HEADER_COLOUR, SEVERITY_TEXT, WARNING_COLOUR
+from .check.annotate import ERROR_COLOUR, FINDINGS_COLUMNS, HEADER_COLOUR, WARNING_COLOUR, finding_row
 from .catalog import DIRECTIONS, KINDS, Catalog, Indicator, default_catalog, workbook_catalog
 from .errors import XltoolsError
 from .evaluate import Result, evaluate, evaluate_indicator
@@ -263,9 +263,9 @@ def _write_findings(session: _Session, findings: list[Finding], title: str):
     sheet = _sheet(session.book, FINDINGS_SHEET)
     rows: list[list] = [[_as_text(title)], list(FINDINGS_COLUMNS)]
     for number, item in enumerate(findings, start=1):
-        texts = [_as_text(v or "") for v in (item.file, item.sheet, item.indicator, item.message, item.code)]
-        rows.append([number, SEVERITY_TEXT.get(item.severity, item.severity), *texts[:2],
-                     _cell_link(item, session.grid), *texts[2:]])
+        row = [_as_text(value or "") for value in finding_row(number, item)]
+        row[FINDINGS_COLUMNS.index("Ô")] = _cell_link(item, session.grid)
+        rows.append(row)
     if not findings:
         rows.append(["", "", "", "", "", "", "Không phát hiện lỗi hay cảnh báo nào.", ""])
     width = len(FINDINGS_COLUMNS)

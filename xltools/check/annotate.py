@@ -19,7 +19,8 @@ from ..numbers import format_number
 from ..writer import set_value
 from .checker import SEVERITY_TEXT, CheckResult, check_file
 
-__all__ = ["Mark", "cell_marks", "annotate", "ERROR_COLOUR", "WARNING_COLOUR", "FINDINGS_COLUMNS", "SEVERITY_TEXT"]
+__all__ = ["Mark", "cell_marks", "annotate", "ERROR_COLOUR", "WARNING_COLOUR", "FINDINGS_COLUMNS", "SEVERITY_TEXT",
+           "finding_row"]
 
 ERROR_COLOUR = "FFC7CE"
 WARNING_COLOUR = "FFEB9C"
@@ -147,9 +148,7 @@ def _findings_sheet(book, result: CheckResult) -> None:
     names = {sheet_key(name): name for name in book.sheetnames}
     for number, item in enumerate(result.findings, start=1):
         row = FINDINGS_HEADER_ROW + number
-        values = (number, SEVERITY_TEXT.get(item.severity, item.severity), item.file, item.sheet, item.cell,
-                  item.indicator, item.message, item.code)
-        for column, value in enumerate(values, start=1):  # file names and codes come from the ward: never formulas
+        for column, value in enumerate(finding_row(number, item), start=1):  # file names and codes come from the ward: never formulas
             set_value(sheet.cell(row, column), value)
         sheet.cell(row, 2).fill = PatternFill("solid", fgColor=ERROR_COLOUR if item.is_error else WARNING_COLOUR)
         sheet.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
@@ -164,6 +163,12 @@ def _findings_sheet(book, result: CheckResult) -> None:
     book.active = book.sheetnames.index(FINDINGS_SHEET)
     for other in book.worksheets:
         other.sheet_view.tabSelected = other.title == FINDINGS_SHEET
+
+
+def finding_row(number: int, item: Finding) -> list:
+    """Return the `Kiểm tra` row of a finding, in the order of FINDINGS_COLUMNS."""
+    return [number, SEVERITY_TEXT.get(item.severity, item.severity), item.file, item.sheet, item.cell,
+            item.indicator, item.message, item.code]
 
 
 def summary_text(errors: int, warnings: int) -> str:
