@@ -124,7 +124,8 @@ def test_the_outcome_goes_below_the_info_labels_and_is_reused(ward):
 
     payload = excel.book_payload(ward)
     sheet = next(s for s in payload["sheets"] if s["name"] == "Thông tin")
-    sheet["values"].extend([[""] * len(sheet["values"][0]), ["Kết quả xử lý", "lần trước"] + [""] * (len(sheet["values"][0]) - 2)])
+    # the label as a user may have retyped it: other case and spacing, still the same label to the parser
+    sheet["values"].extend([[""] * len(sheet["values"][0]), [" kết quả  XỬ LÝ", "lần trước"] + [""] * (len(sheet["values"][0]) - 2)])
     again = xw.Book(json=payload)
     excel.compute(again)
     assert [a[2] for a in actions(again) if a[1] == "Thông tin"] == [f"A{len(sheet['values'])}:B{len(sheet['values'])}"]

@@ -362,6 +362,9 @@ def test_cli_merge_json_and_exit_codes(tmp_path, catalog, make_workbook, capsys)
         make_workbook(random_ward_figures(catalog, random.Random(k)), name=f"w/{k}.xlsx", unit_code=f"U{k}",
                       unit_name=f"Phường {k}")
     base = write_base(tmp_path / "base.xlsx", catalog, [("U0", "Phường 0"), ("U1", "Phường 1"), ("U2", "Phường 2")])
+    book = load_workbook(base)  # the list's titles as a user may retype them: still the list of units
+    book["Đơn vị"]["A1"], book["Đơn vị"]["B1"] = " mã  đơn vị", "TÊN ĐƠN VỊ"
+    book.save(base)
     code = main(["merge", str(tmp_path / "w"), "-o", str(tmp_path / "c.xlsx"), "--base", str(base), "--json",
                  "--jobs", "1", "--catalog", str(tmp_path / "dm.xlsx")])
     out = json.loads(capsys.readouterr().out)

@@ -33,7 +33,7 @@ from .findings import Finding
 from .grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, read_grid, sheet_key
 from .layout import EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS
 from .numbers import NumberTextError, format_number, parse_number
-from .parse import Figure, Submission, parse_grid
+from .parse import Figure, Submission, label_key, parse_grid
 from .writer import COMPUTED_FILL as _COMPUTED
 from .writer import INPUT_FILL as _INPUT
 from .writer import LOCKED_FILL as _LOCKED
@@ -212,9 +212,9 @@ def _set_fill(book: xw.Book, cell, color: str | None) -> None:
 def _info_row(session: _Session, label: str) -> int:
     """Return the 1-based row of `label` in column A of `Thông tin`, or the row where it will be added."""
     rows = session.grid.sheet(INFO_SHEET) or []
-    wanted = label.casefold()
-    for number, row in enumerate(rows, start=1):
-        if row and isinstance(row[0], str) and row[0].strip().casefold() == wanted:
+    wanted = label_key(label)
+    for number, row in enumerate(rows, start=1):  # matched as the parser matches the labels it reads
+        if row and isinstance(row[0], str) and label_key(row[0]) == wanted:
             return number
     last = max((n for n, row in enumerate(rows, start=1) if any(v is not None for v in row)), default=0)
     # Added labels sit together, one blank row below the sheet's own content.

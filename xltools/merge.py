@@ -43,7 +43,7 @@ from .grid import DEFAULT_LIMITS, Grid, Limits, cell_text, column_letter, read_g
 from .layout import (DATA_SHEET, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES,
                      UNITS_SHEET, period_text)
 from .numbers import format_number
-from .parse import Submission, parse_grid
+from .parse import Submission, label_key, parse_grid
 from .writer import FONT, HEADER_ROW, build_workbook, set_value, write_figures
 
 __all__ = ["merge", "MergeResult", "RegisterEntry", "WardFile", "read_ward", "ward_files", "WORKBOOK_SUFFIXES",
@@ -353,11 +353,12 @@ def _units(rows: list[list]) -> list[tuple[str, str]]:
     """Return (code, name) pairs from a `Đơn vị` sheet whose first row holds the column titles."""
     if not rows:
         return []
-    header = [str(cell).strip() if cell is not None else "" for cell in rows[0]]
-    if "Mã đơn vị" not in header:
+    header = [label_key(cell) for cell in rows[0]]
+    code_title, name_title = label_key("Mã đơn vị"), label_key("Tên đơn vị")
+    if code_title not in header:
         return []
-    code_at = header.index("Mã đơn vị")
-    name_at = header.index("Tên đơn vị") if "Tên đơn vị" in header else None
+    code_at = header.index(code_title)
+    name_at = header.index(name_title) if name_title in header else None
     units = []
     for row in rows[1:]:
         code = cell_text(row[code_at]) if code_at < len(row) else ""

@@ -17,7 +17,7 @@ from .layout import DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, IN
 from .numbers import NumberTextError, format_number, parse_number
 from .vntext import repair
 
-__all__ = ["Figure", "Submission", "parse_grid", "is_excel_error"]
+__all__ = ["Figure", "Submission", "parse_grid", "is_excel_error", "label_key"]
 
 _EXCEL_ERROR = re.compile(r"^#(DIV/0!|REF!|VALUE!|NAME\?|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
 _HEADER_SEARCH_ROWS = 40
@@ -80,7 +80,8 @@ class Submission:
         return self.figures.get(code)
 
 
-def _norm(text) -> str:
+def label_key(text) -> str:
+    """Return what identifies a label or column title: the same ignoring case, spacing and Unicode composition."""
     return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold() if text is not None else ""
 
 
@@ -127,11 +128,11 @@ def _parse_info(grid: Grid, sub: Submission) -> None:
     rows = _required_sheet(grid, sub, INFO_SHEET)
     if rows is None:
         return
-    labels = {_norm(label): name for name, label in (INFO_LABELS | EXTRA_INFO_LABELS).items()}
+    labels = {label_key(label): name for name, label in (INFO_LABELS | EXTRA_INFO_LABELS).items()}
     for r, row in enumerate(rows):
-        if len(row) < 1 or _norm(row[0]) not in labels:
+        if len(row) < 1 or label_key(row[0]) not in labels:
             continue
-        name = labels[_norm(row[0])]
+        name = labels[label_key(row[0])]
         value = row[1] if len(row) > 1 else None
         sub.info_cells[name] = f"B{r + 1}"
         sub.info_raw[name] = value
@@ -154,9 +155,9 @@ def _year(value) -> int | None:
 
 def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
     """Return the header row index and field -> column index, found by column titles."""
-    titles = {_norm(title): name for name, title in DATA_COLUMNS.items()}
+    titles = {label_key(title): name for name, title in DATA_COLUMNS.items()}
     for r, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        found = {titles[_norm(cell)]: c for c, cell in enumerate(row) if _norm(cell) in titles}
+        found = {titles[label_key(cell)]: c for c, cell in enumerate(row) if label_key(cell) in titles}
         if "code" in found and "name" in found:
             return r, found
     return None
@@ -242,9 +243,9 @@ def _parse_notes(grid: Grid, sub: Submission) -> None:
     rows = grid.sheet(NOTES_SHEET)
     if not rows:
         return
-    titles = {_norm(t): n for n, t in NOTES_COLUMNS.items()}
+    titles = {label_key(t): n for n, t in NOTES_COLUMNS.items()}
     for r, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        found = {titles[_norm(c)]: i for i, c in enumerate(row) if _norm(c) in titles}
+        found = {titles[label_key(c)]: i for i, c in enumerate(row) if label_key(c) in titles}
         if len(found) == 2:
             break
     else:
