@@ -37,7 +37,7 @@ def test_format_percent():
 @pytest.mark.parametrize(
     "text, value",
     [("1.172,5", 1172.5), ("17%", 17.0), ("2.447,6 ha", 2447.6), ("99,24 %", 99.24), ("−3,2", -3.2),
-     ("-1.000.000", -1_000_000.0), ("12 m2", 12.0), ("0,5", 0.5), ("  1.210  ", 1210.0), ("1\u00a0172,5", None)],
+     ("-1.000.000", -1_000_000.0), ("12 m2", 12.0), ("13.126 m²", 13126.0), ("5 ha (ước)", 5.0), ("0,5", 0.5), ("  1.210  ", 1210.0), ("1\u00a0172,5", None)],
 )
 def test_parse_number(text, value):
     if value is None:
@@ -47,7 +47,8 @@ def test_parse_number(text, value):
         assert parse_number(text) == value
 
 
-@pytest.mark.parametrize("text", ["2.447.6ha", "41.2km", "42, 5", "1,2,3", "abc", "", "1.23", "5,", "m2"])
+@pytest.mark.parametrize("text", ["2.447.6ha", "41.2km", "42, 5", "1,2,3", "abc", "", "1.23", "5,", "m2", "1e3", "2E-2",
+                                  "9.398/9.470", "3-5", "3 - 5", "5 (ước)", "10+"])
 def test_parse_rejects_ambiguous_or_malformed(text):
     with pytest.raises(NumberTextError) as caught:
         parse_number(text)

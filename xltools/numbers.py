@@ -52,14 +52,15 @@ def format_percent(value: float, decimals: int | None = None) -> str:
 
 _NUMBER = re.compile(r"^\s*(?P<sign>[-+−]?)\s*(?P<digits>[\d.,]*\d)\s*(?P<suffix>.*?)\s*$")
 _GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+$")
+_EXPONENT = re.compile(r"^[eE][-+]?\d")
 
 
 def parse_number(text: str) -> float:
     """Return the number in a Vietnamese text such as `1.172,5`, `17%` or `2.447,6 ha`.
 
     A unit or `%` after the number is allowed and ignored. Dots group thousands in threes
-    and one comma marks the decimals; anything else (`2.447.6`, `41.2`, `42, 5`) raises
-    NumberTextError rather than guess.
+    and one comma marks the decimals; anything else (`2.447.6`, `41.2`, `42, 5`, `1e3`, a
+    share `9.398/9.470`, a range `3-5`) raises NumberTextError rather than guess.
     """
     match = _NUMBER.match(text.replace("\u00a0", " "))
     if not match:
@@ -67,6 +68,10 @@ def parse_number(text: str) -> float:
     digits, suffix = match["digits"], match["suffix"]
     if suffix and (suffix[0].isdigit() or suffix[0] in ",."):
         raise NumberTextError(text, "có khoảng trắng hoặc ký tự lạ giữa các chữ số")
+    if _EXPONENT.match(suffix):
+        raise NumberTextError(text, "ghi dạng lũy thừa, không ghi đủ chữ số")
+    if suffix and not (suffix[0] == "%" or suffix[0].isalpha()):  # `9.398/9.470`, `3-5`, `5 (ước)`: not one number
+        raise NumberTextError(text, f"sau số còn «{suffix}», không phải đơn vị tính")
     integer, comma, fraction = digits.partition(",")
     if "," in fraction or "." in fraction:
         raise NumberTextError(text, "có nhiều hơn một dấu thập phân")
