@@ -52,6 +52,21 @@ def test_text_typed_numbers_errors_and_empty_cells(make_workbook):
     assert by_cell["E8"].indicator == "THU_THUE"
 
 
+def test_dates_and_booleans_in_number_cells_are_shown_as_excel_shows_them(make_workbook):
+    import datetime
+
+    def edit(book):  # typing 1/2 or 3:05 in a number cell makes Excel store a date or a time
+        sheet = book["Số liệu"]
+        sheet["E7"], sheet["F7"], sheet["G7"] = datetime.date(2026, 2, 1), datetime.time(3, 5), True
+
+    sub = parse_grid(read_grid(make_workbook(edit=edit)))
+    assert [f.code for f in sub.problems] == ["not-a-number"] * 3
+    by_cell = {f.cell: f.message for f in sub.problems}
+    assert "«01/02/2026» (Excel đã hiểu thành ngày giờ" in by_cell["E7"]
+    assert "«03:05» (Excel đã hiểu thành ngày giờ" in by_cell["F7"]
+    assert "«TRUE» (là giá trị đúng/sai)" in by_cell["G7"]
+
+
 def test_moved_columns_and_pushed_down_header_are_found_by_title(make_workbook):
     def edit(book):
         sheet = book["Số liệu"]

@@ -7,6 +7,7 @@ becomes a finding on the Submission instead of an exception.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -211,13 +212,24 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
         sub.figures[code] = fig
 
 
+def _date_text(value) -> str:
+    """Return a date or time as Excel shows it in Vietnam: `01/02/2026`, `03:05`, `01/02/2026 03:05`."""
+    if isinstance(value, datetime.datetime):
+        return f"{value:%d/%m/%Y %H:%M}" if value.time() != datetime.time() else f"{value:%d/%m/%Y}"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, datetime.time):
+        return f"{value:%H:%M}"
+    return str(value)
+
+
 def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float | None:
     """Return the number in a cell, or None with a finding when it holds something else."""
     if raw is None:
         return None
     if isinstance(raw, bool):
         sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=str(raw), reason="là giá trị đúng/sai"))
+                                    text=str(raw).upper(), reason="là giá trị đúng/sai"))
         return None
     if isinstance(raw, (int, float)):
         return float(raw)
@@ -225,9 +237,14 @@ def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float 
         sub.problems.append(finding("excel-error", file=sub.file, sheet=sheet, cell=address, indicator=code,
                                     error=str(raw).strip()))
         return None
+    if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)):
+        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    text=_date_text(raw),
+                                    reason="Excel đã hiểu thành ngày giờ, thường do gõ dấu «/» hoặc «:» giữa các số"))
+        return None
     if not isinstance(raw, str):
         sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=str(raw), reason="là ngày tháng hoặc kiểu dữ liệu khác"))
+                                    text=str(raw), reason="không phải là số"))
         return None
     if not raw.strip():
         return None
