@@ -21,5 +21,9 @@ class OutputExists(XltoolsError):
     """An output file that already exists and was not to be overwritten."""
 
 
+class OutputUnwritable(XltoolsError):
+    """An output that cannot be written: no such folder, no permission, a file open in Excel, a full disk."""
+
+
 class BadArguments(XltoolsError):
     """Arguments that do not make sense together."""
