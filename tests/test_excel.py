@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from datetime import datetime
 
 import pytest
 
@@ -209,6 +210,7 @@ def test_vietnamese_number_text():
     (lambda: excel.XT_PCT_PLAN(1, 2, "lên"), "Lỗi: chiều đánh giá «lên» không hợp lệ; chỉ được ghi «tăng», «giảm», "
                                              "«giảm bớt»."),
     (lambda: excel.XT_CHANGE(True, 1), "Lỗi: số thực hiện phải là số, không phải giá trị đúng/sai."),
+    (lambda: excel.XT_CHANGE(datetime(2026, 2, 1), 1), "Lỗi: số thực hiện phải là số, không phải ngày giờ «01/02/2026»."),
     (lambda: excel.XT_CHANGE(1, 2, "phần trăm"), "Lỗi: loại chỉ tiêu «phần trăm» không hợp lệ; chỉ được ghi "
                                                  "«giá trị», «số lượng», «tỷ lệ», «tăng trưởng»."),
     (lambda: excel.XT_STATUS(1, 2, "tăng", None, 1.5), "Lỗi: số chữ số thập phân phải là số nguyên từ 0 đến 10."),

@@ -30,7 +30,7 @@ from .catalog import DIRECTIONS, KINDS, Catalog, Indicator, default_catalog, wor
 from .errors import XltoolsError
 from .evaluate import Result, evaluate, evaluate_indicator
 from .findings import Finding
-from .grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, read_grid, sheet_key
+from .grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, date_text, read_grid, sheet_key
 from .layout import EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS
 from .numbers import NumberTextError, format_number, parse_number
 from .parse import Figure, Submission, label_key, parse_grid
@@ -596,6 +596,8 @@ def _number(value, what: str) -> float | None:
             return parse_number(value)
         except NumberTextError as exc:
             raise _BadArgument(f"{what} «{value}» {exc.reason}") from None
+    if isinstance(value, (datetime, date, time, timedelta)):  # as parse reports a date in a number cell
+        raise _BadArgument(f"{what} phải là số, không phải ngày giờ «{date_text(value)}»")
     raise _BadArgument(f"{what} phải là số (đang là {type(value).__name__})")
 
 

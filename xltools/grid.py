@@ -6,6 +6,7 @@ from a live Excel book or from a remote payload goes through the same code.
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 import unicodedata
@@ -19,7 +20,8 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from .errors import UnreadableWorkbook
 from .numbers import format_number
 
-__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "sheet_key"]
+__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "date_text",
+           "sheet_key"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,17 @@ def cell_address(row: int, column: int) -> str:
 
 def _nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def date_text(value) -> str:
+    """Return a date, time or duration cell as Excel shows it in Vietnam: `01/02/2026`, `03:05`, `01/02/2026 03:05`."""
+    if isinstance(value, datetime.datetime):
+        return f"{value:%d/%m/%Y %H:%M}" if value.time() != datetime.time() else f"{value:%d/%m/%Y}"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, datetime.time):
+        return f"{value:%H:%M}"
+    return str(value)
 
 
 def cell_text(value) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .findings import Finding, finding
-from .grid import Grid, cell_address, column_letter
+from .grid import Grid, cell_address, column_letter, date_text
 from .layout import DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS
 from .numbers import NumberTextError, format_number, parse_number
 from .vntext import repair
@@ -212,17 +212,6 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
         sub.figures[code] = fig
 
 
-def _date_text(value) -> str:
-    """Return a date or time as Excel shows it in Vietnam: `01/02/2026`, `03:05`, `01/02/2026 03:05`."""
-    if isinstance(value, datetime.datetime):
-        return f"{value:%d/%m/%Y %H:%M}" if value.time() != datetime.time() else f"{value:%d/%m/%Y}"
-    if isinstance(value, datetime.date):
-        return f"{value:%d/%m/%Y}"
-    if isinstance(value, datetime.time):
-        return f"{value:%H:%M}"
-    return str(value)
-
-
 def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float | None:
     """Return the number in a cell, or None with a finding when it holds something else."""
     if raw is None:
@@ -239,7 +228,7 @@ def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float 
         return None
     if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)):
         sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=_date_text(raw),
+                                    text=date_text(raw),
                                     reason="Excel đã hiểu thành ngày giờ, thường do gõ dấu «/» hoặc «:» giữa các số"))
         return None
     if not isinstance(raw, str):
