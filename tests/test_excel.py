@@ -126,7 +126,8 @@ def test_the_outcome_goes_below_the_info_labels_and_is_reused(ward):
     payload = excel.book_payload(ward)
     sheet = next(s for s in payload["sheets"] if s["name"] == "Thông tin")
     # the label as a user may have retyped it: other case and spacing, still the same label to the parser
-    sheet["values"].extend([[""] * len(sheet["values"][0]), [" kết quả  XỬ LÝ", "lần trước"] + [""] * (len(sheet["values"][0]) - 2)])
+    width = len(sheet["values"][0])
+    sheet["values"].extend([[""] * width, [" kết quả  XỬ LÝ", "lần trước"] + [""] * (width - 2)])
     again = xw.Book(json=payload)
     excel.compute(again)
     assert [a[2] for a in actions(again) if a[1] == "Thông tin"] == [f"A{len(sheet['values'])}:B{len(sheet['values'])}"]
@@ -210,7 +211,8 @@ def test_vietnamese_number_text():
     (lambda: excel.XT_PCT_PLAN(1, 2, "lên"), "Lỗi: chiều đánh giá «lên» không hợp lệ; chỉ được ghi «tăng», «giảm», "
                                              "«giảm bớt»."),
     (lambda: excel.XT_CHANGE(True, 1), "Lỗi: số thực hiện phải là số, không phải giá trị đúng/sai."),
-    (lambda: excel.XT_CHANGE(datetime(2026, 2, 1), 1), "Lỗi: số thực hiện phải là số, không phải ngày giờ «01/02/2026»."),
+    (lambda: excel.XT_CHANGE(datetime(2026, 2, 1), 1),
+     "Lỗi: số thực hiện phải là số, không phải ngày giờ «01/02/2026»."),
     (lambda: excel.XT_CHANGE(1, 2, "phần trăm"), "Lỗi: loại chỉ tiêu «phần trăm» không hợp lệ; chỉ được ghi "
                                                  "«giá trị», «số lượng», «tỷ lệ», «tăng trưởng»."),
     (lambda: excel.XT_STATUS(1, 2, "tăng", None, 1.5), "Lỗi: số chữ số thập phân phải là số nguyên từ 0 đến 10."),

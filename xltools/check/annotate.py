@@ -148,7 +148,8 @@ def _findings_sheet(book, result: CheckResult) -> None:
     names = {sheet_key(name): name for name in book.sheetnames}
     for number, item in enumerate(result.findings, start=1):
         row = FINDINGS_HEADER_ROW + number
-        for column, value in enumerate(finding_row(number, item), start=1):  # file names and codes come from the ward: never formulas
+        # File names and codes come from the ward: set_value keeps them text, never formulas.
+        for column, value in enumerate(finding_row(number, item), start=1):
             set_value(sheet.cell(row, column), value)
         sheet.cell(row, 2).fill = PatternFill("solid", fgColor=ERROR_COLOUR if item.is_error else WARNING_COLOUR)
         sheet.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
