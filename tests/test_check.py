@@ -318,10 +318,10 @@ NUMBERS = st.one_of(
        st.sampled_from(["TRAN_PHU", "", "tran phú"]), st.sampled_from(["Năm", "", "Quý V"]))
 def test_check_submission_never_raises(values, unit_code, period):
     from conftest import small_catalog
-    from xltools.parse import Figure, Submission
+    from xltools.submission import Figure, Submission
 
     catalog = small_catalog()
-    sub = Submission(file="w.xlsx", unit_code=unit_code, period=period, year=2022, version=catalog.version,
+    sub = Submission(file="w.xlsx", unit_code=unit_code, period_label=period, year=2022, version=catalog.version,
                      info_cells={"unit_code": "B1", "period": "B4", "year": "B5", "version": "B7"})
     for row, (ind, numbers) in enumerate(zip(catalog, values), start=7):
         fields = dict(zip(("plan", "last_year", "actual", "next_plan", "pct_plan", "pct_last_year"), numbers))

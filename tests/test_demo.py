@@ -66,7 +66,7 @@ def test_fifteen_workbooks_parse_with_only_the_planted_text_problem(written, sub
     assert list(subs) == [code for code, *_ in demo.WARDS]
     for code, name, *_ in demo.WARDS:
         sub = subs[code]
-        assert (sub.unit_name, sub.year, sub.period) == (name, 2022, "Năm")
+        assert (sub.unit_name, sub.year, sub.period_label, sub.period.label) == (name, 2022, "Năm", "Năm")
         if code == "THACH_HA":
             assert [(p.code, p.indicator) for p in sub.problems] == [("not-a-number", "HKD_MOI")]
             assert sub.figure("HKD_MOI").raw["actual"].startswith("khoảng ")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import small_catalog
 from xltools.evaluate import STATUS_TEXT, evaluate, evaluate_indicator, key_summary, pct_of_last_year, pct_of_plan
-from xltools.parse import Figure, Submission
+from xltools.submission import Figure, Submission
 
 CATALOG = small_catalog()
 

@@ -12,7 +12,7 @@ def test_reads_every_figure_with_its_cell(make_workbook, catalog):
                           "DN_MOI": {"actual": 394, "note": "tăng mạnh"}},
                          notes={"1.4. Tài chính": "Thu ngân sách vượt dự toán."})
     sub = parse_grid(read_grid(path))
-    assert (sub.unit_code, sub.unit_name, sub.period, sub.year, sub.version) == (
+    assert (sub.unit_code, sub.unit_name, sub.period_label, sub.year, sub.version) == (
         "TRAN_PHU", "Phường Trần Phú", "Năm", 2022, catalog.version)
     assert sub.problems == []
     assert list(sub.figures) == [ind.code for ind in catalog]

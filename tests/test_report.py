@@ -19,7 +19,7 @@ from xltools.catalog import Catalog
 from xltools.cli import main
 from xltools.errors import OutputExists, XltoolsError
 from xltools.evaluate import evaluate_indicator
-from xltools.parse import Figure
+from xltools.submission import Figure
 from xltools.report import report_text, sentence, write_report
 from xltools.report.context import build_context
 from xltools.report.sentences import target_sentence

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, Indicator
-from .parse import Figure, Submission
+from .submission import Figure, Submission
 
 __all__ = ["Result", "KeySummary", "evaluate", "evaluate_indicator", "key_summary", "STATUS_TEXT",
            "pct_of_plan", "pct_of_last_year", "is_number", "finite"]

@@ -33,7 +33,8 @@ from .findings import Finding
 from .grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, date_text, read_grid, sheet_key
 from .layout import EXTRA_INFO_LABELS, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS
 from .numbers import NumberTextError, format_number, parse_number
-from .parse import Figure, Submission, label_key, parse_grid
+from .parse import label_key, parse_grid
+from .submission import Figure, Submission
 from .writer import COMPUTED_FILL as _COMPUTED
 from .writer import INPUT_FILL as _INPUT
 from .writer import LOCKED_FILL as _LOCKED

@@ -60,19 +60,8 @@ NOTES_COLUMNS = {"section": "Mục", "text": "Nội dung thuyết minh"}
 # Narrative rows that do not belong to a sector of the catalog.
 GENERAL_NOTES = ("Kết quả nổi bật", "Hạn chế, yếu kém", "Nguyên nhân", "Nhiệm vụ, giải pháp năm sau", "Kiến nghị, đề xuất")
 
-PERIODS = (
-    [f"Tháng {m}" for m in range(1, 13)]
-    + ["Quý I", "Quý II", "Quý III", "Quý IV", "6 tháng", "9 tháng", "Năm"]
-)
 STATUSES = ("Ước thực hiện", "Thực hiện")
 LEVELS = ("Phường, xã", "Thành phố")
 
 UNIT_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9_.-]{1,23}$"
 
-
-def period_text(period: str, year) -> str:
-    """Return how a period reads in a sentence: `năm 2022`, `6 tháng năm 2022`."""
-    label = "năm" if period == "Năm" else period or "kỳ chưa ghi"
-    if not year:
-        return label
-    return f"năm {year}" if period == "Năm" else f"{label} năm {year}"

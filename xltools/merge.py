@@ -41,9 +41,10 @@ from .evaluate import finite, pct_of_plan
 from .findings import Finding, finding
 from .grid import DEFAULT_LIMITS, Grid, Limits, cell_text, column_letter, read_grid
 from .layout import (DATA_SHEET, FINDINGS_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, NOTES_SHEET, STATUSES,
-                     UNITS_SHEET, period_text)
+                     UNITS_SHEET)
 from .numbers import format_number
-from .parse import Submission, label_key, parse_grid
+from .parse import label_key, parse_grid
+from .submission import Submission, period_text
 from .writer import FONT, HEADER_ROW, build_workbook, set_value, write_figures
 
 __all__ = ["merge", "MergeResult", "RegisterEntry", "WardFile", "read_ward", "ward_files", "WORKBOOK_SUFFIXES",
@@ -262,7 +263,7 @@ def _read_submission(ward: WardFile, grid: Grid, catalog: Catalog) -> None:
         ward.findings = [finding("not-a-ward-workbook", file=ward.name, reason=why)]
         return
     ward.unit_code, ward.unit_name = sub.unit_code.strip(), sub.unit_name
-    ward.period, ward.year, ward.version, ward.status = sub.period, sub.year, sub.version, sub.status
+    ward.period, ward.year, ward.version, ward.status = sub.period_label, sub.year, sub.version, sub.status
     ward.cells = {name: sub.info_cells[name] for name in ("unit_code", "period", "year", "version") if name in sub.info_cells}
     values = array("d", [math.nan]) * (len(catalog) * FIELD_COUNT)
     for i, ind in enumerate(catalog):
@@ -429,11 +430,11 @@ def _has(ward: WardFile, code: str) -> bool:
 
 def _merge_period(base: Submission | None, wards: list[WardFile]) -> tuple[str, int | None]:
     """Return the period and year being merged: the base workbook's, else the one most ward files give."""
-    if base is not None and base.period and base.year:
-        return base.period, base.year
+    if base is not None and base.period_label and base.year:
+        return base.period_label, base.year
     counts = Counter((w.period, w.year) for w in wards if w.kind == "ward" and w.period and w.year)
     if not counts:
-        return (base.period if base and base.period else "Năm"), (base.year if base else None)
+        return (base.period_label if base and base.period_label else "Năm"), (base.year if base else None)
     return max(counts.items(), key=lambda item: (item[1], item[0][1] or 0))[0]
 
 

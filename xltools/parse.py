@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 from .findings import Finding, finding
 from .grid import Grid, cell_address, column_letter, date_text
 from .layout import DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS
 from .numbers import NumberTextError, format_number, parse_number
+from .submission import Figure, Submission
 from .vntext import repair
 
-__all__ = ["Figure", "Submission", "parse_grid", "is_excel_error", "label_key"]
+__all__ = ["parse_grid", "is_excel_error", "label_key"]
 
 _EXCEL_ERROR = re.compile(r"^#(DIV/0!|REF!|VALUE!|NAME\?|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
 _HEADER_SEARCH_ROWS = 40
@@ -28,57 +28,6 @@ EXCEL_MAX_TEXT = 32_767  # Excel's own limit on the characters of one cell; long
 def is_excel_error(value) -> bool:
     """Return True for an Excel error value such as `#DIV/0!` or `#REF!`."""
     return isinstance(value, str) and bool(_EXCEL_ERROR.match(value.strip()))
-
-
-@dataclass
-class Figure:
-    """The figures one workbook gives for one indicator, with the cell of each."""
-
-    code: str
-    row: int
-    name: str = ""
-    unit: str = ""
-    plan: float | None = None
-    last_year: float | None = None
-    actual: float | None = None
-    next_plan: float | None = None
-    pct_plan: float | None = None
-    pct_last_year: float | None = None
-    note: str = ""
-    cells: dict[str, str] = field(default_factory=dict)
-    raw: dict[str, object] = field(default_factory=dict)
-
-    def value(self, name: str) -> float | None:
-        return getattr(self, name)
-
-
-@dataclass
-class Submission:
-    """What one workbook says: who, which period, the figures and the narrative."""
-
-    file: str = ""
-    unit_code: str = ""
-    unit_name: str = ""
-    period: str = ""
-    year: int | None = None
-    version: str = ""
-    status: str = ""
-    level: str = ""
-    figures: dict[str, Figure] = field(default_factory=dict)
-    narratives: dict[str, str] = field(default_factory=dict)
-    info: dict[str, str] = field(default_factory=dict)
-    info_cells: dict[str, str] = field(default_factory=dict)
-    info_raw: dict[str, object] = field(default_factory=dict)
-    data_sheet: str = DATA_SHEET
-    problems: list[Finding] = field(default_factory=list)
-
-    @property
-    def is_estimate(self) -> bool:
-        """Return True when the figures are estimates (ước thực hiện), not final results."""
-        return self.status != "Thực hiện"
-
-    def figure(self, code: str) -> Figure | None:
-        return self.figures.get(code)
 
 
 def label_key(text) -> str:
@@ -141,6 +90,8 @@ def _parse_info(grid: Grid, sub: Submission) -> None:
             sub.year = _year(value)
         elif name in EXTRA_INFO_LABELS:
             sub.info[name] = _words(value, sub, INFO_SHEET, f"B{r + 1}")
+        elif name == "period":
+            sub.period_label = _words(value, sub, INFO_SHEET, f"B{r + 1}")
         else:
             setattr(sub, name, _words(value, sub, INFO_SHEET, f"B{r + 1}"))
 

@@ -29,10 +29,10 @@ from .layout import (
     LEVELS,
     NOTES_COLUMNS,
     NOTES_SHEET,
-    PERIODS,
     STATUSES,
     UNITS_SHEET,
 )
+from .submission import Period, period_text
 
 __all__ = ["new_workbook", "build_workbook", "write_figures", "set_value", "data_rows", "save_workbook", "HEADER_ROW"]
 
@@ -89,8 +89,7 @@ def build_workbook(
     status: str = STATUSES[0],
 ) -> Workbook:
     """Return the standard workbook (in memory) for one unit and period; `status` is `Tính chất số liệu`."""
-    if period not in PERIODS:
-        raise ValueError(f"period {period!r} not in {PERIODS}")
+    period = Period.parse(period).label
     book = Workbook()
     book.remove(book.active)
     _guide_sheet(book.create_sheet(GUIDE_SHEET), city)
@@ -207,7 +206,7 @@ def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: str,
     title = "BIỂU TỔNG HỢP CHỈ TIÊU KINH TẾ - XÃ HỘI" if city else "BIỂU SỐ LIỆU CHỈ TIÊU KINH TẾ - XÃ HỘI"
     _style(sheet["A1"], bold=True, size=14, align="center", border=False)
     sheet["A1"] = title
-    sheet["A2"] = f"{unit_name} — Kỳ báo cáo: {period.lower() if period == 'Năm' else period} năm {year}"
+    sheet["A2"] = f"{unit_name} — Kỳ báo cáo: {period_text(period, year)}"
     _style(sheet["A2"], italic=True, align="center", border=False)
     sheet["A3"] = "Ô màu vàng: nhập số liệu; ô màu xanh: tự tính; ô màu xám: không nhập."
     _style(sheet["A3"], italic=True, size=10, border=False)

@@ -13,7 +13,8 @@ from ..findings import Finding, finding
 from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
 from ..layout import DATA_SHEET, INFO_SHEET
 from ..numbers import format_number
-from ..parse import Submission, parse_grid
+from ..parse import parse_grid
+from ..submission import Submission
 from .rules import RULES, Context
 
 __all__ = ["CheckResult", "check_submission", "check_grid", "check_file", "findings_to_json", "findings_table",

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from ..catalog import Catalog, Indicator
 from ..evaluate import Result, evaluate, is_number
 from ..findings import Finding, finding
-from ..layout import DATA_COLUMNS, DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, PERIODS, UNIT_CODE_PATTERN
+from ..layout import DATA_COLUMNS, DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, UNIT_CODE_PATTERN
 from ..numbers import format_number
-from ..parse import Figure, Submission
+from ..submission import PERIOD_CHOICES, Figure, Submission
 
 __all__ = ["Context", "Rule", "RULES"]
 
@@ -380,10 +380,10 @@ class Period(Rule):
     def check(self, ctx):
         if not ctx.has_info:
             return
-        period = ctx.sub.period.strip()
-        if period not in PERIODS:
-            problem = "để trống" if not period else f"ghi «{period}», không phải kỳ báo cáo hợp lệ"
-            yield ctx.info(self.code, "period", problem=problem, allowed=", ".join(PERIODS))
+        label = ctx.sub.period_label.strip()
+        if ctx.sub.period is None:
+            problem = "để trống" if not label else f"ghi «{label}», không phải kỳ báo cáo hợp lệ"
+            yield ctx.info(self.code, "period", problem=problem, allowed=PERIOD_CHOICES)
         year = ctx.sub.year
         if year is None or not 2000 <= year <= 2100:
             raw = ctx.sub.info_raw.get("year")

@@ -15,9 +15,10 @@ from ..catalog import Catalog, Indicator, default_catalog, workbook_catalog
 from ..errors import XltoolsError
 from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, finite, key_summary
 from ..grid import DEFAULT_LIMITS, Grid, Limits, cell_text, read_grid
-from ..layout import GENERAL_NOTES, LEVELS, period_text
+from ..layout import GENERAL_NOTES, LEVELS
 from ..numbers import format_number
-from ..parse import Submission, parse_grid
+from ..parse import parse_grid
+from ..submission import ANNUAL, Submission, period_text
 from .sentences import PLAN_DECIMALS, lower_first, render, sentence, target_sentence, unit_text
 
 __all__ = ["Block", "AppendixRow", "Ranking", "ReportContext", "build_context", "FOOTNOTE", "MATRIX_SHEET",
@@ -124,8 +125,8 @@ def _words(sub: Submission, date: dt.date | None) -> dict:
     year = sub.year or (date.year if date else dt.date.today().year)
     number = _doc_number(sub.info.get("doc_number", ""))
     return {
-        "period": period_text(sub.period or "Năm", year),
-        "annual": (sub.period or "Năm") == "Năm",
+        "period": period_text(sub.period_label or ANNUAL.label, year),
+        "annual": (sub.period or ANNUAL).is_annual,
         "year": year,
         "next_year": year + 1,
         "estimate": sub.is_estimate,

@@ -15,7 +15,7 @@ import jinja2
 from ..catalog import Catalog, Indicator
 from ..evaluate import NO_DATA, Result, is_number
 from ..numbers import format_number
-from ..parse import Figure
+from ..submission import Figure
 
 __all__ = ["sentence", "sentence_values", "target_sentence", "macros", "lower_first"]
 
