@@ -62,3 +62,19 @@ def make_workbook(tmp_path, catalog):
 
 def have_soffice() -> bool:
     return shutil.which("soffice") is not None
+
+
+def report_of(path, catalog=None, date=None) -> str:
+    """Return the plain text of the report of the workbook file at `path`, as `xltools report` writes it."""
+    from xltools.report import read_report_source, report_text
+
+    sub, judged, ranking = read_report_source(path, catalog)
+    return report_text(sub, judged, ranking, date)
+
+
+def context_of(path, catalog=None):
+    """Return the report context of the workbook file at `path`."""
+    from xltools.report import build_context, read_report_source
+
+    sub, judged, ranking = read_report_source(path, catalog)
+    return build_context(sub, judged, ranking)

@@ -538,3 +538,75 @@ def test_demo_slips_are_all_found_and_nothing_else(tmp_path):
         unmatched[slip.ward].remove(match)
     leftovers = [(ward, f.code, f.cell, f.message) for ward, items in unmatched.items() for f in items]
     assert leftovers == []
+
+
+def _edited_catalog(tmp_path, keep: int = 33):
+    """Write the default catalog with `xltools catalog`, then keep its first `keep` indicators, as an office would."""
+    path = tmp_path / "danh-muc.xlsx"
+    assert main(["catalog", "-o", str(path)]) == 0
+    book = load_workbook(path)
+    sheet = book.active
+    codes = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
+    kept = [code for code in codes if code][:keep]
+    parents = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    for code in reversed([c for c in codes if c and c not in kept]):
+        sheet.delete_rows(parents[code])
+    # what is kept must still be a valid catalog: references to removed codes are cleared
+    titles = [cell.value for cell in sheet[1]]
+    for title in ("Mã tử số", "Mã mẫu số", "Mã trọng số", "Mã chỉ tiêu tổng"):
+        column = titles.index(title) + 1
+        for r in range(2, sheet.max_row + 1):
+            if sheet.cell(r, column).value not in kept:
+                sheet.cell(r, column).value = None
+    rule = titles.index("Cách tổng hợp") + 1
+    for r in range(2, sheet.max_row + 1):
+        if sheet.cell(r, rule).value in ("tỷ lệ", "bình quân") and not any(
+                sheet.cell(r, titles.index(t) + 1).value for t in ("Mã tử số", "Mã trọng số")):
+            sheet.cell(r, rule).value = "cộng"
+    book.save(path)
+    return path, kept
+
+
+def test_a_workbook_made_from_an_edited_catalog_is_judged_by_its_own_catalog(tmp_path, capsys):
+    path, kept = _edited_catalog(tmp_path)
+    city = tmp_path / "thanh-pho.xlsx"
+    assert main(["new", "-o", str(city), "--unit-code", "TP_HT", "--unit-name", "Thành phố Hà Tĩnh", "--year", "2023",
+                 "--catalog", str(path), "--city"]) == 0
+    capsys.readouterr()
+    code = main(["check", str(city), "--json"])
+    found = json.loads(capsys.readouterr().out)
+    assert not [f for f in found if f["code"].startswith(("missing-indicator", "unknown-indicator",
+                                                           "version-mismatch", "catalog-"))]
+    assert code in (0, 1)
+    # the same file judged by the bundled catalog, explicitly: the mismatch is explained once
+    default = tmp_path / "mac-dinh.xlsx"
+    main(["catalog", "-o", str(default)])
+    capsys.readouterr()
+    main(["check", str(city), "--json", "--catalog", str(default)])
+    codes = [f["code"] for f in json.loads(capsys.readouterr().out)]
+    assert codes.count("catalog-changes") == 1 and "version-mismatch" in codes
+
+
+def test_the_office_default_catalog_serves_every_door_without_an_option(tmp_path, capsys, monkeypatch):
+    path, kept = _edited_catalog(tmp_path, keep=20)
+    monkeypatch.setenv("XLTOOLS_CATALOG", str(path))
+    ward = tmp_path / "phuong.xlsx"
+    assert main(["new", "-o", str(ward), "--unit-code", "TRAN_PHU", "--unit-name", "Phường Trần Phú",
+                 "--year", "2023"]) == 0
+    sub = parse_grid(read_grid(ward))
+    assert list(sub.figures) == kept
+    capsys.readouterr()
+    main(["check", str(ward), "--json"])
+    assert not [f for f in json.loads(capsys.readouterr().out) if f["code"].startswith(("missing-", "catalog-",
+                                                                                         "version-"))]
+
+
+def test_a_catalog_copy_edited_by_hand_is_not_used_and_is_said_so(make_workbook, catalog, monkeypatch):
+    def edit(book):
+        sheet = book["Danh mục"]
+        sheet.cell(2, 2).value = "Tên chỉ tiêu đã sửa tay"
+
+    result = check_file(make_workbook(CLEAN, edit=edit))
+    [edited] = [f for f in result.findings if f.code == "catalog-copy-edited"]
+    assert "khác định nghĩa chỉ tiêu" in edited.message and edited.sheet == "Danh mục"
+    assert result.catalog.version != catalog.version  # judged by the bundled default, not the edited copy

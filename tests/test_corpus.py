@@ -14,6 +14,7 @@ import pytest
 
 from conftest import have_soffice, small_catalog
 from corpus import CASES, INJECTIONS, READ, REFUSED
+from payload import book_payload  # noqa: E402
 from xltools.errors import UnreadableWorkbook
 from xltools.grid import read_grid
 from xltools.parse import parse_grid
@@ -223,9 +224,9 @@ def test_report_command(corpus, case, capsys, tmp_path):
 
 
 def test_report_keeps_formula_like_text_as_text(corpus, tmp_path):
-    from xltools.report import report_text
+    from conftest import report_of
 
-    text = report_text(corpus[2]["formula-injection"])
+    text = report_of(corpus[2]["formula-injection"])
     assert INJECTIONS[0] in text  # the narrative, printed as typed
 
 
@@ -243,7 +244,7 @@ def test_excel_buttons(corpus, case, monkeypatch):
     path = _path(corpus, case)
     expected = check_file(path, load_catalog(corpus[0] / "danh-muc.xlsx"))
     for handler in (excel.check, excel.compute):
-        book = xw.Book(json=excel.book_payload(path))
+        book = xw.Book(json=book_payload(path))
         message = handler(book)
         assert "Traceback" not in message and message
         if handler is excel.check:

@@ -9,6 +9,7 @@ import pytest
 
 xw = pytest.importorskip("xlwings")
 
+from payload import book_payload  # noqa: E402
 from xltools import excel  # noqa: E402
 from xltools.grid import read_grid  # noqa: E402
 from xltools.parse import parse_grid  # noqa: E402
@@ -32,7 +33,7 @@ def licence(monkeypatch):
 
 def open_book(path, client="VBA"):
     """Return the xlwings Book a remote client would send for the workbook at `path`."""
-    return xw.Book(json=excel.book_payload(path, client=client))
+    return xw.Book(json=book_payload(path, client=client))
 
 
 def actions(book):
@@ -87,7 +88,7 @@ def test_grid_from_a_remote_book_parses_like_the_file(ward):
 
 
 def test_grid_from_book_keeps_error_values_and_normalises_text(ward):
-    payload = excel.book_payload(ward)
+    payload = book_payload(ward)
     data = next(s for s in payload["sheets"] if s["name"] == "Số liệu")
     data["values"][6][6] = "#DIV/0!"
     data["values"][7][6] = "6\u0301"  # decomposed text (NFD), as some old keyboards type it
@@ -123,7 +124,7 @@ def test_the_outcome_goes_below_the_info_labels_and_is_reused(ward):
     last = max(i for i, r in enumerate(info, start=1) if any(v is not None for v in r))
     assert address == f"A{last + 2}:B{last + 2}" and row[0] == "Kết quả xử lý"
 
-    payload = excel.book_payload(ward)
+    payload = book_payload(ward)
     sheet = next(s for s in payload["sheets"] if s["name"] == "Thông tin")
     # the label as a user may have retyped it: other case and spacing, still the same label to the parser
     width = len(sheet["values"][0])
@@ -146,7 +147,7 @@ def test_a_workbook_that_is_not_the_standard_one_gets_a_message_not_a_traceback(
     assert message.startswith("Lỗi: không tìm thấy bảng số liệu")
     done = actions(book)
     assert done[0] == ("addSheet", "Kiểm tra", None, None)
-    assert done[1][:3] == ("setValues", "Kiểm tra", "A1:B1")
+    assert done[1][:3] == ("setValues", "Kiểm tra", "A2:B2")
     assert done[1][3][0][0] == "Kết quả xử lý" and "Lỗi: không tìm thấy bảng số liệu" in done[1][3][0][1]
 
 
@@ -277,10 +278,10 @@ def test_check_colours_and_annotates_the_flagged_cells(make_workbook, catalog):
     assert coloured == marked
     # the findings sheet lists them all, in order, below its title and header
     assert ("addSheet", "Kiểm tra", None, None) in done
-    [block] = values_at(book, "Kiểm tra", f"A2:H{3 + len(expected)}")
-    assert block[1] == list(excel.FINDINGS_COLUMNS)
-    assert [r[7] for r in block[2:]] == [f.code for f in expected]
-    assert ["Số liệu", f"=HYPERLINK(\"#'Số liệu'!G{row}\",\"G{row}\")"] in [r[3:5] for r in block[2:]]
+    [block] = values_at(book, "Kiểm tra", f"A1:H{3 + len(expected)}")
+    assert block[2] == list(excel.FINDINGS_COLUMNS)
+    assert [r[7] for r in block[3:]] == [f.code for f in expected]
+    assert ["Số liệu", f"=HYPERLINK(\"#'Số liệu'!G{row}\",\"G{row}\")"] in [r[3:5] for r in block[3:]]
     assert outcome(book) == message
 
 
@@ -288,17 +289,18 @@ def test_checking_again_clears_the_marks_of_the_cells_that_were_fixed(make_workb
     needs("xltools.check")
     first = open_book(bad_ward(make_workbook, "truoc.xlsx"))
     excel.check(first)
-    [listed] = [a[3] for a in actions(first) if a[:2] == ("setValues", "Kiểm tra") and a[2].startswith("A2:")]
+    [listed] = [a[3] for a in actions(first) if a[:2] == ("setValues", "Kiểm tra") and a[2].startswith("A1:")]
 
     fixed = make_workbook(FIGURES, name="sau.xlsx")
-    payload = excel.book_payload(fixed)
+    payload = book_payload(fixed)
     width = len(excel.FINDINGS_COLUMNS)
     # what the client sends back: the values of the Kiểm tra sheet the first check left (links show
     # their address), with this file's name
     shown = lambda v: v.rsplit('"', 2)[-2] if isinstance(v, str) and v.startswith("=HYPERLINK(") else v
     listed = [[("sau.xlsx" if v == "truoc.xlsx" else shown(v)) for v in row] for row in listed]
     payload["sheets"].append({"name": "Kiểm tra", "pictures": [], "tables": [],
-                              "values": [[""] * width] + [[("" if v is None else v) for v in r] for r in listed]})
+                              "values": [[("" if v is None else v) for v in r] + [""] * (width - len(r))
+                                         for r in listed]})
     # a line someone typed over by hand is ignored
     payload["sheets"][-1]["values"].append(["", "", "sau.xlsx", "Số liệu", "ô sai", "", "", ""])
     row = parse_grid(read_grid(fixed)).figures["DN_MOI"].row
@@ -320,7 +322,7 @@ def test_office_js_clients_get_real_notes_and_vba_the_qualified_macro(make_workb
     assert [n[3][0] for n in notes if n[1] == "Số liệu"].count(f"$G${row}") == 1
     assert not [a for a in actions(office) if a[0] == "runMacro"]
 
-    payload = excel.book_payload(path)
+    payload = book_payload(path)
     payload[excel.MACRO_BOOK_KEY] = "XLTools.xlam"
     vba = xw.Book(json=payload)
     excel.check(vba)
@@ -457,15 +459,16 @@ def test_the_server_confines_merge_to_its_wards_root(tmp_path, catalog):
 def test_findings_link_to_their_cells_and_text_never_becomes_a_formula(make_workbook):
     needs("xltools.check")
     from xltools.findings import Finding
+    from xltools.tables import findings_table
 
     path = bad_ward(make_workbook)
     book = open_book(path)
     session = excel._Session.open(book)
     findings = [Finding("error", "not-a-number", "=1+1 là chữ", "ward.xlsx", "Số liệu", "G11", "DN_MOI"),
                 Finding("warning", "x", "- ghi chú", "=HYPERLINK(\"http://x\")", "Số liệu", "G12", None)]
-    excel._write_findings(session, findings, "KẾT QUẢ")
-    [block] = [a[3] for a in actions(book) if a[:3] == ("setValues", "Kiểm tra", "A2:H5")]
-    assert block[2][2:7] == ["ward.xlsx", "Số liệu", "=HYPERLINK(\"#'Số liệu'!G11\",\"G11\")", "DN_MOI",
+    session.writer.write_table("Kiểm tra", findings_table(findings, "KẾT QUẢ", linked_file=session.grid.source))
+    [block] = [a[3] for a in actions(book) if a[:3] == ("setValues", "Kiểm tra", "A1:H5")]
+    assert block[3][2:7] == ["ward.xlsx", "Số liệu", "=HYPERLINK(\"#'Số liệu'!G11\",\"G11\")", "DN_MOI",
                              "'=1+1 là chữ"]
     # another file's cell is not a link, and its odd name stays text
-    assert block[3][2:5] == ["'=HYPERLINK(\"http://x\")", "Số liệu", "G12"] and block[3][6] == "'- ghi chú"
+    assert block[4][2:5] == ["'=HYPERLINK(\"http://x\")", "Số liệu", "G12"] and block[4][6] == "'- ghi chú"

@@ -43,9 +43,9 @@ def _merge(path):
 
 
 def _report(path):
-    from xltools.report import write_report
+    from xltools.report import report_workbook
 
-    write_report(path, path.with_name("bao-cao.docx"), catalog=small_catalog(), force=True)
+    report_workbook(path, path.with_name("bao-cao.docx"), catalog=small_catalog(), force=True)
 
 
 DOORS = [_read, _check, _merge, _report]

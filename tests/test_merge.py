@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
 import os
 import random
+import subprocess
+import zipfile
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from conftest import have_soffice
 from xltools.cli import main
 from xltools.demo import random_ward_figures
 from xltools.errors import OutputExists
@@ -173,7 +178,7 @@ def test_forty_wards_match_an_independent_pandas_computation(tmp_path, catalog, 
 
 def test_the_city_workbook_passes_check_and_feeds_the_report(tmp_path, catalog, make_workbook):
     from xltools.check import check_file
-    from xltools.report import report_text
+    from conftest import report_of
 
     rng = random.Random(5)
     for k in range(5):
@@ -183,7 +188,7 @@ def test_the_city_workbook_passes_check_and_feeds_the_report(tmp_path, catalog, 
     assert result.ok and not result.findings
     checked = check_file(result.output, catalog)
     assert [f for f in checked.findings if f.is_error] == []
-    text = report_text(result.output, catalog)
+    text = report_of(result.output, catalog)
     total = format_number(result.submission.figure("THU_NS").actual, 1)
     assert "Thành phố Thử".upper() in text.upper() and total in text
 
@@ -293,10 +298,10 @@ def test_bad_files_are_reported_and_inputs_never_change(tmp_path, catalog, make_
     assert register[2][1:5] == ["W1", "Phường W1", "Có", "w1-ban-cu.xlsx"]
     assert register[2][12] == "Không"
     assert register[6][1:5] == ["W9", "Xã W9", "Không", None]
-    findings = [[c.value for c in row] for row in book[FINDINGS_SHEET].iter_rows(min_row=3)]
+    findings = [[c.value for c in row] for row in book[FINDINGS_SHEET].iter_rows(min_row=4)]
     assert {(row[1], row[2], row[7]) for row in findings} >= {("Lỗi", "hong.xlsx", "unreadable"),
                                                                ("Cảnh báo", "w1-ban-cu.xlsx", "duplicate-unit")}
-    assert book[FINDINGS_SHEET]["C2"].value == "Tệp"
+    assert book[FINDINGS_SHEET]["C3"].value == "Tệp"
 
 
 def test_a_stale_template_is_merged_with_one_warning(tmp_path, catalog, make_workbook):
@@ -387,3 +392,47 @@ def test_cli_merge_json_and_exit_codes(tmp_path, catalog, make_workbook, capsys)
     code = main(["merge", str(tmp_path / "khong-co"), "-o", str(tmp_path / "e.xlsx")])
     assert code == 2
     assert "không tìm thấy" in capsys.readouterr().err
+
+
+def test_a_city_workbook_larger_than_the_input_limits_is_written_and_never_read_back(tmp_path, catalog, forty,
+                                                                                     monkeypatch):
+    """Forty wards of random figures: many findings, a city workbook bigger than what merge agrees to read."""
+    from xltools import grid as grid_module
+    from xltools.grid import Limits
+    from xltools.merge import reading
+
+    folder, base, _, _ = forty
+    read = []
+    real = grid_module.read_grid
+    spy = lambda path, *args, **kwargs: read.append(Path(path).name) or real(path, *args, **kwargs)
+    monkeypatch.setattr(reading, "read_grid", spy)
+    monkeypatch.setattr(grid_module, "read_grid", spy)
+    ward_size = max(unzipped(path) for path in folder.iterdir())
+    limits = Limits(max_unzipped_bytes=ward_size + 1024)
+    result = merge([folder], tmp_path / "city.xlsx", base=base, jobs=1, limits=limits)
+    assert not result.ok and result.errors > 100
+    assert unzipped(result.output) > limits.max_unzipped_bytes
+    assert "city.xlsx" not in read and len(read) == 40
+    book = load_workbook(result.output, read_only=True)
+    listed = [row for row in book[FINDINGS_SHEET].iter_rows(min_row=4, values_only=True)]
+    assert [(row[2], row[4], row[7]) for row in listed] == [(f.file, f.cell, f.code) for f in result.findings]
+
+
+def unzipped(path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not have_soffice(), reason="needs LibreOffice (soffice) on PATH")
+def test_libreoffice_opens_a_city_workbook_with_many_findings(tmp_path, forty):
+    folder, base, _, _ = forty
+    result = merge([folder], tmp_path / "city.xlsx", base=base, jobs=1)
+    out = tmp_path / "csv"
+    done = subprocess.run(["soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,"
+                           "true,false,false,false,-1", "--outdir", str(out), str(result.output)],
+                          capture_output=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    [sheet] = [p for p in out.iterdir() if p.name.endswith("Kiểm tra.csv")]
+    lines = list(csv.reader(sheet.read_text(encoding="utf-8").splitlines()))
+    assert [line[7] for line in lines[3:]] == [f.code for f in result.findings]

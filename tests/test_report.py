@@ -14,14 +14,13 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 
-from conftest import have_soffice
+from conftest import context_of, have_soffice, report_of
 from xltools.catalog import Catalog
 from xltools.cli import main
 from xltools.errors import OutputExists, XltoolsError
 from xltools.evaluate import evaluate_indicator
 from xltools.submission import Figure
-from xltools.report import report_text, sentence, write_report
-from xltools.report.context import build_context
+from xltools.report import report_workbook, sentence
 from xltools.report.sentences import target_sentence
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -165,11 +164,11 @@ def test_next_year_targets(catalog):
 
 
 def test_report_text_golden(ward):
-    check_golden("report_ward.txt", report_text(ward))
+    check_golden("report_ward.txt", report_of(ward))
 
 
 def test_key_summary_adds_up_and_footnotes_list_the_names(ward):
-    context = build_context(ward)
+    context = context_of(ward)
     summary = context.summary
     assert (summary.total, len(summary.exceeded), len(summary.met), len(summary.missed), len(summary.unknown)) == (
         5, 3, 1, 1, 0)
@@ -185,7 +184,7 @@ def test_key_summary_adds_up_and_footnotes_list_the_names(ward):
 
 
 def test_narrative_sits_under_its_section_and_parts_join_their_total(ward):
-    text = report_text(ward)
+    text = report_of(ward)
     # Headings are numbered as printed: the catalog's "1.4. Tài chính" is the first section shown.
     finance = text.index("\n1.1. Tài chính\n")
     assert text.index("- Tổng thu ngân sách ước đạt 1.172,5 tỷ đồng") > finance
@@ -199,7 +198,7 @@ def test_narrative_sits_under_its_section_and_parts_join_their_total(ward):
 
 def test_report_uses_the_catalog_inside_the_workbook(ward, catalog):
     # The default catalog has other codes; the workbook's hidden copy is what makes THU_NS known.
-    assert build_context(ward).catalog.version == catalog.version
+    assert context_of(ward).catalog.version == catalog.version
 
 
 def test_final_figures_say_dat_not_uoc_dat(make_workbook):
@@ -209,7 +208,7 @@ def test_final_figures_say_dat_not_uoc_dat(make_workbook):
             if row[0].value == "Tính chất số liệu":
                 row[1].value = "Thực hiện"
 
-    text = report_text(make_workbook(FIGURES, edit=final))
+    text = report_of(make_workbook(FIGURES, edit=final))
     assert "- Tổng thu ngân sách đạt 1.172,5 tỷ đồng" in text and "ước đạt" not in text
 
 
@@ -221,7 +220,7 @@ def test_workbook_without_figures_is_refused_in_vietnamese(tmp_path):
     path = tmp_path / "khac.xlsx"
     book.save(path)
     with pytest.raises(XltoolsError, match="khac.xlsx: không lập được báo cáo"):
-        report_text(path)
+        report_of(path)
 
 
 # -------------------------------------------------------------------------------------------------- docx
@@ -233,7 +232,7 @@ def _xml(path: Path, part: str) -> str:
 
 
 def test_docx_has_real_footnotes(ward, tmp_path):
-    out = write_report(ward, tmp_path / "bao-cao.docx")
+    out = report_workbook(ward, tmp_path / "bao-cao.docx")
     document, notes = _xml(out, "word/document.xml"), _xml(out, "word/footnotes.xml")
     assert re.findall(r'<w:footnoteReference w:id="(\d+)"/>', document) == ["1", "2", "3"]
     assert 'w:type="separator"' in notes and 'w:type="continuationSeparator"' in notes
@@ -244,7 +243,7 @@ def test_docx_has_real_footnotes(ward, tmp_path):
 
 
 def test_docx_layout_follows_decree_30(ward, tmp_path):
-    out = write_report(ward, tmp_path / "bao-cao.docx")
+    out = report_workbook(ward, tmp_path / "bao-cao.docx")
     doc = Document(out)
     first, appendix = doc.sections
     mm = lambda *lengths: [round(length.mm, 1) for length in lengths]
@@ -270,10 +269,10 @@ def test_docx_layout_follows_decree_30(ward, tmp_path):
 
 
 def test_docx_text_is_the_report_text(ward, tmp_path):
-    out = write_report(ward, tmp_path / "bao-cao.docx")
+    out = report_workbook(ward, tmp_path / "bao-cao.docx")
     paragraphs = [p.text for p in Document(out).paragraphs]
     assert "Phần thứ nhất" in paragraphs and "I. KẾT QUẢ THỰC HIỆN" in paragraphs
-    text = report_text(ward)
+    text = report_of(ward)
     for line in paragraphs:
         if line.startswith("- "):
             assert line in text
@@ -283,9 +282,9 @@ def test_write_report_refuses_to_overwrite(ward, tmp_path):
     out = tmp_path / "bao-cao.docx"
     out.write_bytes(b"old")
     with pytest.raises(OutputExists):
-        write_report(ward, out)
+        report_workbook(ward, out)
     assert out.read_bytes() == b"old"
-    write_report(ward, out, force=True)
+    report_workbook(ward, out, force=True)
     assert zipfile.is_zipfile(out)
 
 
@@ -293,7 +292,7 @@ def test_bad_template_leaves_no_output(ward, tmp_path):
     bad = tmp_path / "mau.docx"
     bad.write_text("không phải Word")
     with pytest.raises(XltoolsError, match="mau.docx: không mở được mẫu báo cáo Word"):
-        write_report(ward, tmp_path / "bao-cao.docx", template=bad)
+        report_workbook(ward, tmp_path / "bao-cao.docx", template=bad)
     assert list(tmp_path.glob("bao-cao*")) == []
 
 
@@ -332,9 +331,9 @@ def city(make_workbook, catalog, tmp_path):
 
 
 def test_city_report_names_leading_wards_and_has_a_chart(city, tmp_path):
-    text = report_text(city)
+    text = report_of(city)
     assert "Dẫn đầu là Xã Đồng Môn (" in text and "; thấp nhất là Phường Trần Phú (" in text
-    out = write_report(city, tmp_path / "bc.docx")
+    out = report_workbook(city, tmp_path / "bc.docx")
     with zipfile.ZipFile(out) as package:
         images = [name for name in package.namelist() if name.startswith("word/media/")]
         assert len(images) == 1 and package.read(images[0])[:4] == b"\x89PNG"
@@ -353,7 +352,7 @@ def _pdf(docx: Path, folder: Path) -> Path:
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not have_soffice() or not shutil.which("pdftotext"), reason="LibreOffice is not installed")
 def test_libreoffice_renders_the_report(ward, tmp_path):
-    pdf = _pdf(write_report(ward, tmp_path / "bao-cao.docx"), tmp_path)
+    pdf = _pdf(report_workbook(ward, tmp_path / "bao-cao.docx"), tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == 3
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
@@ -392,7 +391,7 @@ def test_dated_report_and_numbered_document(make_workbook, catalog):
             sheet.cell(row, 2, value)
             row += 1
 
-    text = report_text(make_workbook(FIGURES, edit=details), date=dt.date(2023, 1, 5))
+    text = report_of(make_workbook(FIGURES, edit=details), date=dt.date(2023, 1, 5))
     assert "Số: 05/BC-UBND" in text
     assert "Hà Tĩnh, ngày 05 tháng 01 năm 2023" in text
     assert "Nơi nhận:\n- Thường trực Thành ủy;\n- UBND các phường, xã;\n- Lưu: VT, VP.\n" in text
@@ -400,11 +399,11 @@ def test_dated_report_and_numbered_document(make_workbook, catalog):
 
 
 def test_half_year_report(make_workbook):
-    text = report_text(make_workbook(FIGURES, period="6 tháng"))
+    text = report_of(make_workbook(FIGURES, period="6 tháng"))
     assert "Tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội 6 tháng năm 2022; nhiệm vụ, giải pháp trọng " \
            "tâm thời gian tới" in text
     assert "6 tháng năm 2022, kế hoạch đề ra 5 chỉ tiêu chủ yếu" in text
-    assert "Quý I năm 2022, kế hoạch đề ra" in report_text(make_workbook(FIGURES, name="q1.xlsx", period="Quý I"))
+    assert "Quý I năm 2022, kế hoạch đề ra" in report_of(make_workbook(FIGURES, name="q1.xlsx", period="Quý I"))
 
 
 # ---------------------------------------------------------------------------------- default catalog, demo
@@ -436,17 +435,17 @@ def demo_city(tmp_path_factory):
 
 @needs_demo
 def test_demo_city_report_text_golden(demo_city):
-    check_golden("report_demo_city.txt", report_text(demo_city[0]))
+    check_golden("report_demo_city.txt", report_of(demo_city[0]))
 
 
 @needs_demo
 def test_demo_ward_report_text_golden(demo_city):
-    check_golden("report_demo_ward.txt", report_text(demo_city[1]))
+    check_golden("report_demo_ward.txt", report_of(demo_city[1]))
 
 
 @needs_demo
 def test_demo_city_key_summary_adds_up(demo_city):
-    context = build_context(demo_city[0])
+    context = context_of(demo_city[0])
     summary = context.summary
     assert summary.total == len(context.catalog.key_targets)
     groups = [summary.exceeded, summary.met, summary.missed, summary.unknown]
@@ -461,7 +460,7 @@ def test_demo_city_key_summary_adds_up(demo_city):
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not have_soffice() or not shutil.which("pdftotext"), reason="LibreOffice is not installed")
 def test_libreoffice_renders_the_demo_city_report(demo_city, tmp_path):
-    out = write_report(demo_city[0], tmp_path / "bao-cao-thanh-pho.docx")
+    out = report_workbook(demo_city[0], tmp_path / "bao-cao-thanh-pho.docx")
     pdf = _pdf(out, tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert 10 <= int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 20
@@ -473,7 +472,7 @@ def test_libreoffice_renders_the_demo_city_report(demo_city, tmp_path):
 
 
 def test_report_without_targets_or_narrative_ends_on_its_last_sentence(make_workbook):
-    text = report_text(make_workbook({"LUA_DT": {"plan": 2516, "actual": 2447.6}}))
+    text = report_of(make_workbook({"LUA_DT": {"plan": 2516, "actual": 2447.6}}))
     assert "Phần thứ hai" not in text and "II. ĐÁNH GIÁ CHUNG" not in text
     assert "- Diện tích lúa ước đạt 2.447,6 ha, bằng 97,3% kế hoạch./.\n" in text
     assert "có 0/5 chỉ tiêu" not in text and "chưa có chỉ tiêu nào đạt kế hoạch, 5 chỉ tiêu chưa đủ số liệu" in text

@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
+from payload import book_payload  # noqa: E402
 from xltools import excel  # noqa: E402
 
 TOKEN = "ma-bi-mat-thu-nghiem"
@@ -88,13 +89,13 @@ def post(url, body, authorization=TOKEN):
 
 def test_compute_over_http_returns_the_same_actions_as_in_process(server, make_workbook, monkeypatch):
     path = make_workbook(FIGURES)
-    status, answer = post(f"{server}/xlwings/compute", excel.book_payload(path))
+    status, answer = post(f"{server}/xlwings/compute", book_payload(path))
     assert status == 200
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
     excel.use_remote_engine()
     import xlwings as xw
 
-    local = xw.Book(json=excel.book_payload(path))
+    local = xw.Book(json=book_payload(path))
     excel.compute(local)
     strip = lambda actions: [a for a in actions if not (a["values"] and a["values"][0][:1] == [excel.MESSAGE_LABEL])]
     assert strip(answer["actions"]) == strip(local.json()["actions"])
@@ -106,19 +107,19 @@ def test_compute_over_http_returns_the_same_actions_as_in_process(server, make_w
 
 
 def test_bearer_form_of_the_token_is_accepted(server, make_workbook):
-    status, answer = post(f"{server}/xlwings/compute", excel.book_payload(make_workbook(FIGURES)), f"Bearer {TOKEN}")
+    status, answer = post(f"{server}/xlwings/compute", book_payload(make_workbook(FIGURES)), f"Bearer {TOKEN}")
     assert status == 200 and answer["actions"]
 
 
 @pytest.mark.parametrize("authorization", [None, "", "sai-ma", TOKEN + "x"])
 def test_a_missing_or_wrong_token_is_refused(server, make_workbook, authorization):
-    status, text = post(f"{server}/xlwings/compute", excel.book_payload(make_workbook(FIGURES)), authorization)
+    status, text = post(f"{server}/xlwings/compute", book_payload(make_workbook(FIGURES)), authorization)
     assert status == 401
     assert text == "xltools: sai hoặc thiếu mã truy cập (Authorization). Đề nghị hỏi cán bộ CNTT mã đúng."
 
 
 def test_unknown_handler_and_bad_bodies_get_a_vietnamese_answer(server, make_workbook):
-    payload = excel.book_payload(make_workbook(FIGURES))
+    payload = book_payload(make_workbook(FIGURES))
     assert post(f"{server}/xlwings/xoa", payload) == (
         404, "xltools: không có chức năng «xoa»; chỉ có: check, compute, merge, report.")
     assert post(f"{server}/xlwings/compute", b"{not json") == (400, "xltools: dữ liệu gửi lên không phải JSON của xlwings.")
@@ -135,7 +136,7 @@ def test_a_book_that_is_not_the_standard_one_gets_a_message_sheet(server, tmp_pa
     other.active.title = "Sheet1"
     path = tmp_path / "khac.xlsx"
     other.save(path)
-    status, answer = post(f"{server}/xlwings/compute", excel.book_payload(path))
+    status, answer = post(f"{server}/xlwings/compute", book_payload(path))
     assert status == 200
     assert answer["actions"][0]["func"] == "addSheet" and answer["actions"][0]["args"] == [1, "Kiểm tra"]
     assert answer["actions"][1]["values"][0][1].split(": ", 1)[1].startswith("Lỗi: không tìm thấy bảng số liệu")
@@ -163,7 +164,7 @@ def test_check_over_http_marks_the_cell_and_calls_the_note_macro_of_the_add_in(s
 
     path = make_workbook(dict(FIGURES, DN_MOI={"plan": 100, "last_year": 90, "actual": "abc"}))
     row = parse_grid(read_grid(path)).figures["DN_MOI"].row
-    status, answer = post(f"{server}/xlwings/check?macros=XLTools.xlam", excel.book_payload(path))
+    status, answer = post(f"{server}/xlwings/check?macros=XLTools.xlam", book_payload(path))
     assert status == 200
     data = [a for a in answer["actions"] if a["sheet_position"] == 2]
     assert {"func": "setRangeColor", "args": [excel.ERROR_FILL], "values": None, "sheet_position": 2,
@@ -176,7 +177,7 @@ def test_check_over_http_marks_the_cell_and_calls_the_note_macro_of_the_add_in(s
 
 def test_report_over_http_is_written_into_the_output_folder(server, reports, make_workbook):
     path = make_workbook(FIGURES, name="tran-phu.xlsx")
-    status, answer = post(f"{server}/xlwings/report", excel.book_payload(path))
+    status, answer = post(f"{server}/xlwings/report", book_payload(path))
     assert status == 200
     target = reports / "tran-phu - báo cáo.docx"
     assert target.is_file() and target.stat().st_size > 10_000
@@ -197,7 +198,7 @@ def test_merge_over_http_reads_a_folder_under_the_wards_root(server, wards_root,
                           info={"ward_folder": "2022/phuong-xa"}, units=[("TRAN_PHU", "Phường Trần Phú"),
                                                                         ("BAC_HA", "Phường Bắc Hà")])
     save_workbook(city, tmp_path / "thanh-pho.xlsx")
-    status, answer = post(f"{server}/xlwings/merge", excel.book_payload(tmp_path / "thanh-pho.xlsx"))
+    status, answer = post(f"{server}/xlwings/merge", book_payload(tmp_path / "thanh-pho.xlsx"))
     assert status == 200
     actual = [a["values"] for a in answer["actions"]
               if a["func"] == "setValues" and a["sheet_position"] == 2 and (a["start_row"], a["start_column"]) == (6, 6)]
@@ -236,7 +237,7 @@ def test_when_nothing_could_be_written_the_message_comes_as_an_alert(make_workbo
 
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
     excel.use_remote_engine()
-    answer = module._run_handler(lambda book: "Lỗi: không ghi được.", excel.book_payload(make_workbook(FIGURES)),
+    answer = module._run_handler(lambda book: "Lỗi: không ghi được.", book_payload(make_workbook(FIGURES)),
                                  None, lambda status, text: (status, text), lambda actions: actions)
     assert answer["actions"] == [{"func": "alert", "args": ["Lỗi: không ghi được.", "xltools", "ok", "critical", ""],
                                   "values": None, "sheet_position": None, "start_row": None, "start_column": None,

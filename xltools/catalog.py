@@ -10,16 +10,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import astuple, dataclass
-from functools import cached_property
+from dataclasses import astuple, dataclass, field
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
-from .errors import CatalogError
+from .errors import CatalogError, XltoolsError
+from .findings import Finding, finding
 from .grid import Grid, cell_text
 from .numbers import NumberTextError, parse_number
 
-__all__ = ["Indicator", "Catalog", "default_catalog", "load_catalog", "workbook_catalog", "CATALOG_SHEET", "COLUMNS"]
+__all__ = ["Indicator", "Catalog", "default_catalog", "load_catalog", "workbook_catalog", "judging_catalog",
+           "CatalogChoice", "CATALOG_SHEET", "COLUMNS"]
 
 CATALOG_SHEET = "Danh mục"
 
@@ -144,6 +146,7 @@ def _word(table: dict[str, str], meaning: str) -> str:
     return next(word for word, m in table.items() if m == meaning)
 
 
+@cache
 def default_catalog() -> Catalog:
     """Return the catalog bundled with xltools, built from the Hà Tĩnh city 2022 report."""
     text = resources.files("xltools.data").joinpath("catalog.csv").read_text(encoding="utf-8")
@@ -159,9 +162,9 @@ def workbook_catalog(grid: Grid) -> Catalog | None:
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Return the catalog in workbook `path` (its `Danh mục` sheet), or the default one."""
+    """Return the catalog in workbook `path` (its `Danh mục` sheet); without a path, the office's, else the default."""
     if path is None:
-        return default_catalog()
+        return office_catalog() or default_catalog()
     from .grid import read_grid
 
     grid = read_grid(path)
@@ -250,3 +253,91 @@ def _validate(catalog: Catalog, source: str) -> None:
             if code and code not in catalog.by_code:
                 raise CatalogError(f"{source}: chỉ tiêu «{ind.code}», cột «{COLUMNS[name]}» ghi mã «{code}» không có trong danh mục.")
 
+
+
+# ------------------------------------------------------------------------------------- which catalog judges
+
+
+@dataclass
+class CatalogChoice:
+    """The catalog that judges a workbook, where it came from, and what the workbook's own copy says about it.
+
+    `source` is `explicit` (given), `office` (the office's default, see config.py), `workbook`
+    (the copy inside the workbook) or `default` (bundled with xltools).
+    """
+
+    catalog: Catalog
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def office_catalog() -> Catalog | None:
+    """Return the office's default catalog (setting `catalog`: XLTOOLS_CATALOG or the config file), or None."""
+    from .config import setting
+
+    path = setting("catalog")
+    if not path:
+        return None
+    target = Path(path).expanduser()
+    try:
+        stamp = target.stat().st_mtime_ns
+    except OSError:
+        raise CatalogError(f"{path}: không tìm thấy danh mục chỉ tiêu mặc định của cơ quan "
+                           "(XLTOOLS_CATALOG hoặc mục «catalog» trong tệp cấu hình).") from None
+    return _load_cached(str(target), stamp)
+
+
+@cache
+def _load_cached(path: str, stamp: int) -> Catalog:
+    return load_catalog(path)
+
+
+def judging_catalog(grid: Grid, version: str, explicit: Catalog | None = None) -> CatalogChoice:
+    """Return the catalog that judges the workbook `grid`, whose `Phiên bản mẫu` is `version`.
+
+    The one rule for every door (check, merge, report, the Excel buttons, the server): the
+    catalog given; else the office's default; else the copy inside the workbook when its
+    fingerprint is the workbook's version (a copy edited by hand is not, and that is a finding);
+    else the bundled default. When the judging catalog differs from the workbook's copy, one
+    finding says how.
+    """
+    name = grid.sheet_name(CATALOG_SHEET)
+    findings: list[Finding] = []
+    try:
+        copy = workbook_catalog(grid)
+    except XltoolsError as exc:
+        copy = None
+        findings.append(finding("catalog-copy-unreadable", file=grid.source, sheet=name, reason=str(exc)))
+    version = (version or "").strip()
+    matches = copy is not None and copy.version == version
+    if explicit is not None:
+        choice = CatalogChoice(explicit, "explicit", findings)
+    elif (office := office_catalog()) is not None:
+        choice = CatalogChoice(office, "office", findings)
+    elif matches:
+        return CatalogChoice(copy, "workbook", findings)
+    else:
+        choice = CatalogChoice(default_catalog(), "default", findings)
+    if copy is not None and copy.version != choice.catalog.version:
+        # A copy that is not the workbook's version was edited by hand: it is said so, with how it differs.
+        code = "catalog-changes" if matches or not version else "catalog-copy-edited"
+        choice.findings.extend(_changes(code, grid.source, name, copy, choice.catalog))
+    return choice
+
+
+def _changes(code: str, file: str, sheet: str | None, copy: Catalog, catalog: Catalog) -> list[Finding]:
+    """Return finding `code` listing how the workbook's catalog copy differs from `catalog`, if it does in content."""
+    added = [ind.code for ind in catalog if ind.code not in copy.by_code]
+    removed = [ind.code for ind in copy if ind.code not in catalog.by_code]
+    changed = [ind.code for ind in catalog if ind.code in copy.by_code and copy[ind.code] != ind]
+    parts = [f"{label} {_codes(codes)}" for label, codes in
+             (("thiếu chỉ tiêu", added), ("thừa chỉ tiêu", removed), ("khác định nghĩa chỉ tiêu", changed)) if codes]
+    if not parts:
+        return []
+    return [finding(code, file=file, sheet=sheet, catalog_sheet=CATALOG_SHEET,
+                    found=copy.version, expected=catalog.version, changes="; ".join(parts))]
+
+
+def _codes(codes: list[str], limit: int = 10) -> str:
+    shown = ", ".join(codes[:limit])
+    return shown + (f" và {len(codes) - limit} chỉ tiêu khác" if len(codes) > limit else "")

@@ -9,6 +9,9 @@ from pathlib import Path
 from .errors import XltoolsError
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
+CATALOG_HELP = ("tệp danh mục chỉ tiêu (.xlsx) dùng để đánh giá; mặc định: danh mục của cơ quan (XLTOOLS_CATALOG hoặc "
+                "tệp cấu hình), nếu không có thì danh mục đi kèm biểu khi còn khớp phiên bản mẫu, cuối cùng là danh mục "
+                "đi kèm xltools")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,7 +96,7 @@ def cmd_check(args) -> int:
     from .errors import BadArguments
     from .merge import ward_files
 
-    catalog = load_catalog(args.catalog)
+    catalog = load_catalog(args.catalog) if args.catalog else None
     paths = ward_files(args.files)
     if not paths:
         raise BadArguments("không có tệp bảng tính (.xlsx, .xlsm, .xls, .ods) nào để kiểm tra.")
@@ -123,11 +126,11 @@ def cmd_check(args) -> int:
 
 def cmd_report(args) -> int:
     from .catalog import load_catalog
-    from .report import write_report
+    from .report import report_workbook
 
     catalog = load_catalog(args.catalog) if args.catalog else None
-    written = write_report(args.file, args.output, template=args.template, force=args.force, catalog=catalog,
-                           limits=limits_from(args))
+    written = report_workbook(args.file, args.output, template=args.template, force=args.force, catalog=catalog,
+                              limits=limits_from(args))
     print(f"Đã tạo báo cáo {written}.")
     return EXIT_OK
 
@@ -178,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--unit-name", required=True, help="tên đơn vị, ví dụ 'Phường Trần Phú'")
     new.add_argument("--year", required=True, type=int, help="năm báo cáo")
     new.add_argument("--period", default="Năm", help="kỳ báo cáo: 'Năm', '6 tháng', '9 tháng', 'Quý I', 'Tháng 10'...")
-    new.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định dùng danh mục đi kèm")
+    new.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định: danh mục của cơ quan (XLTOOLS_CATALOG "
+                                       "hoặc tệp cấu hình), nếu không có thì danh mục đi kèm xltools")
     new.add_argument("--city", action="store_true", help="tạo biểu tổng hợp cấp thành phố")
     new.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
     new.set_defaults(run=cmd_new)
@@ -188,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Ví dụ: xltools catalog -o danh-muc-chi-tieu.xlsx",
     )
     catalog.add_argument("-o", "--output", required=True, help="tệp .xlsx sẽ tạo")
-    catalog.add_argument("--catalog", help="danh mục nguồn (.xlsx); mặc định dùng danh mục đi kèm")
+    catalog.add_argument("--catalog", help="danh mục nguồn (.xlsx); mặc định: danh mục của cơ quan, nếu không có thì "
+                                           "danh mục đi kèm xltools")
     catalog.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
     catalog.set_defaults(run=cmd_catalog)
 
@@ -227,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("inputs", nargs="+", metavar="INPUT", help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa chúng")
     merge.add_argument("-o", "--output", required=True, help="tệp biểu thành phố (.xlsx) sẽ ghi")
     merge.add_argument("--base", help="biểu thành phố gốc: danh sách đơn vị, kỳ báo cáo, số liệu cấp thành phố")
-    merge.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định lấy từ --base hoặc danh mục đi kèm")
+    merge.add_argument("--catalog", help=CATALOG_HELP)
     merge.add_argument("--jobs", type=_positive, help="số tiến trình đọc song song; mặc định bằng số lõi CPU")
     merge.add_argument("--json", action="store_true", help="in kết quả dạng JSON (output, register, findings)")
     merge.add_argument("--force", action="store_true", help="ghi đè nếu tệp kết quả đã có")
@@ -244,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("file", metavar="FILE", help="biểu số liệu (.xlsx/.xlsm/.xls/.ods)")
     report.add_argument("-o", "--output", required=True, help="tệp báo cáo .docx sẽ ghi")
     report.add_argument("--template", help="mẫu Word (.docx) thay cho mẫu đi kèm templates/bao-cao.docx")
-    report.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định lấy danh mục trong biểu")
+    report.add_argument("--catalog", help=CATALOG_HELP)
     report.add_argument("--force", action="store_true", help="ghi đè nếu tệp báo cáo đã có")
     add_limit_options(report)
     report.set_defaults(run=cmd_report)
@@ -264,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--annotate", metavar="OUT",
                        help="ghi bản sao có tô màu ô lỗi, ghi chú và trang «Kiểm tra»; một tệp: OUT là tệp .xlsx; "
                             "nhiều tệp (hoặc OUT là thư mục có sẵn): OUT là thư mục, bản sao giữ tên tệp gốc")
-    check.add_argument("--catalog", help="tệp danh mục chỉ tiêu (.xlsx); mặc định dùng danh mục đi kèm")
+    check.add_argument("--catalog", help=CATALOG_HELP)
     check.add_argument("--force", action="store_true", help="ghi đè bản đánh dấu nếu đã có")
     add_limit_options(check)
     check.set_defaults(run=cmd_check)

@@ -401,7 +401,9 @@ def run_demo(output: Path, force: bool = False, jobs: int | None = None) -> int:
     merged = merge([wards_dir], city, catalog=catalog, base=base, jobs=jobs, force=force)
     print(f"3. Đã tổng hợp {merged.included}/{merged.expected} đơn vị vào {city}")
 
-    city_report = write_report(city, output / "bao-cao-thanh-pho.docx", force=force)
-    ward_report = write_report(paths[0], output / f"bao-cao-{paths[0].stem}.docx", force=force)
+    city_report = write_report(merged.submission, merged.catalog, output / "bao-cao-thanh-pho.docx",
+                               ranking=merged.ranking, force=force)
+    ward = checked[0]
+    ward_report = write_report(ward.submission, ward.catalog, output / f"bao-cao-{paths[0].stem}.docx", force=force)
     print(f"4. Báo cáo thành phố: {city_report}\n   Báo cáo một phường: {ward_report}")
     return 0

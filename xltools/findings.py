@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 
-__all__ = ["Finding", "finding", "message_table"]
+__all__ = ["Finding", "finding", "message_table", "SEVERITY_TEXT"]
+
+SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ import re
 import unicodedata
 
 from .findings import Finding, finding
-from .grid import Grid, cell_address, column_letter, date_text
-from .layout import DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS
+from .grid import DEFAULT_LIMITS, Grid, Limits, cell_address, cell_text, column_letter, date_text, read_grid
+from .layout import (DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET,
+                     NUMBER_FIELDS, UNITS_SHEET)
 from .numbers import NumberTextError, format_number, parse_number
 from .submission import Figure, Submission
 from .vntext import repair
 
-__all__ = ["parse_grid", "is_excel_error", "label_key"]
+__all__ = ["parse_grid", "read_submission", "parse_units", "is_excel_error", "label_key"]
 
 _EXCEL_ERROR = re.compile(r"^#(DIV/0!|REF!|VALUE!|NAME\?|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
 _HEADER_SEARCH_ROWS = 40
@@ -64,6 +65,11 @@ def parse_grid(grid: Grid) -> Submission:
     _parse_data(grid, sub)
     _parse_notes(grid, sub)
     return sub
+
+
+def read_submission(path, limits: Limits = DEFAULT_LIMITS) -> Submission:
+    """Return the Submission in the workbook file at `path`; raise UnreadableWorkbook when it cannot be read."""
+    return parse_grid(read_grid(path, limits=limits))
 
 
 def _required_sheet(grid: Grid, sub: Submission, name: str) -> list[list] | None:
@@ -213,3 +219,23 @@ def _parse_notes(grid: Grid, sub: Submission) -> None:
         text = _words(row[found["text"]], sub, sheet, cell_address(i, found["text"])) if found["text"] < len(row) else ""
         if section and text:
             sub.narratives[section] = text
+
+
+def parse_units(grid: Grid) -> list[tuple[str, str]]:
+    """Return the (code, name) pairs of a city workbook's `Đơn vị` sheet, whose first row holds the column titles."""
+    rows = grid.sheet(UNITS_SHEET) or []
+    if not rows:
+        return []
+    header = [label_key(cell) for cell in rows[0]]
+    code_title, name_title = label_key("Mã đơn vị"), label_key("Tên đơn vị")
+    if code_title not in header:
+        return []
+    code_at = header.index(code_title)
+    name_at = header.index(name_title) if name_title in header else None
+    units = []
+    for row in rows[1:]:
+        code = cell_text(row[code_at]) if code_at < len(row) else ""
+        if code:
+            name = cell_text(row[name_at]) if name_at is not None and name_at < len(row) else ""
+            units.append((code, name))
+    return units

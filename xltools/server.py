@@ -102,6 +102,8 @@ def _run_handler(handler, payload, macros, refuse, respond):
     """Open the payload as a book, run `handler`, and return the actions for the client."""
     import xlwings as xw
 
+    from .excel import BookWriter
+
     if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list) or "book" not in payload:
         return refuse(400, "dữ liệu gửi lên không đúng định dạng của xlwings (thiếu «book» hoặc «sheets»).")
     for number, sheet in enumerate(payload["sheets"], start=1):
@@ -124,11 +126,14 @@ def _run_handler(handler, payload, macros, refuse, respond):
     except Exception as exc:  # any other shape error in the payload
         log.warning("payload refused: %s: %s", type(exc).__name__, exc)
         return refuse(400, f"dữ liệu gửi lên không đúng định dạng của xlwings ({type(exc).__name__}: {exc}).")
-    message = handler(book)  # never raises: failures are written into the book as a message
-    if not book.json()["actions"]:
-        # Nothing could be written into the book: say it in a message box instead.
-        book.app.alert(message, title="xltools", mode="critical" if message.startswith("Lỗi") else "info")
-    return respond(book.json())
+    try:
+        message = handler(book)  # never raises: failures are written into the book as a message
+        if not book.json()["actions"]:
+            # Nothing could be written into the book: say it in a message box instead.
+            BookWriter.of(book).alert(message, critical=message.startswith("Lỗi"))
+        return respond(book.json())
+    finally:
+        book.close()  # xlwings keeps every opened book in its process-wide list until it is closed
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, token: str | None = None,

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -32,9 +33,12 @@ from .layout import (
     STATUSES,
     UNITS_SHEET,
 )
+from .grid import sheet_key
 from .submission import Period, period_text
+from .tables import Table
 
-__all__ = ["new_workbook", "build_workbook", "write_figures", "set_value", "data_rows", "save_workbook", "HEADER_ROW"]
+__all__ = ["new_workbook", "build_workbook", "write_figures", "write_table", "set_value", "data_rows", "data_layout",
+           "save_workbook", "HEADER_ROW"]
 
 HEADER_ROW = 4
 FONT = "Times New Roman"
@@ -163,16 +167,19 @@ def _print_to_width(sheet, landscape: bool = False) -> None:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+# The rows of the info sheet, from row 1: Submission field names, labelled by layout.INFO_LABELS.
+INFO_ROWS = ("unit_code", "unit_name", "level", "period", "year", "status", "version")
+
+
+def info_cells() -> dict[str, str]:
+    """Return Submission field -> the value cell of its row in the info sheet the writer lays out."""
+    return {name: f"B{number}" for number, name in enumerate(INFO_ROWS, start=1)}
+
+
 def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info, status) -> None:
-    values = {
-        "unit_code": unit_code,
-        "unit_name": unit_name,
-        "level": LEVELS[1] if city else LEVELS[0],
-        "period": period,
-        "year": year,
-        "status": status,
-        "version": catalog.version,
-    }
+    given = {"unit_code": unit_code, "unit_name": unit_name, "level": LEVELS[1] if city else LEVELS[0],
+             "period": period, "year": year, "status": status, "version": catalog.version}
+    values = {name: given[name] for name in INFO_ROWS}
     editable = {"status"}
     extras = ["preparer", "phone"]
     if city:
@@ -221,20 +228,11 @@ def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: str,
                              allow_blank=True, showErrorMessage=True, errorTitle="Chỉ nhập số",
                              error="Ô này chỉ nhận số (ví dụ 1172,5). Không gõ chữ hay đơn vị vào ô.")
     sheet.add_data_validation(numbers)
-    row = HEADER_ROW + 1
-    group = section = None
-    group_number = 0
-    number = 0
-    for ind in catalog:
-        if ind.group != group:
-            group, section = ind.group, None
-            group_number += 1
-            row = _heading_row(sheet, row, _roman(group_number), ind.group)
-        if ind.section and ind.section != section:
-            section = ind.section
-            row = _heading_row(sheet, row, "", ind.section)
-        number += 1
-        row = _indicator_row(sheet, row, number, ind, city, numbers)
+    for row, label, item in _data_lines(catalog):
+        if isinstance(item, str):
+            _heading_row(sheet, row, label, item)
+        else:
+            _indicator_row(sheet, row, label, item, city, numbers)
     sheet.freeze_panes = f"E{HEADER_ROW + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     _print_to_width(sheet, landscape=True)
@@ -243,6 +241,37 @@ def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: str,
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
+
+
+def _data_lines(catalog: Catalog):
+    """Yield (row, label, item) for each line under the data sheet's header: a group or section heading
+    (item: its title, label: the group's Roman number or "") or an indicator (item: the Indicator, label: its STT)."""
+    row = HEADER_ROW + 1
+    group = section = None
+    group_number = number = 0
+    for ind in catalog:
+        if ind.group != group:
+            group, section = ind.group, None
+            group_number += 1
+            yield row, _roman(group_number), ind.group
+            row += 1
+        if ind.section and ind.section != section:
+            section = ind.section
+            yield row, "", ind.section
+            row += 1
+        number += 1
+        yield row, number, ind
+        row += 1
+
+
+def data_layout(catalog: Catalog) -> dict[str, int]:
+    """Return indicator code -> its row in the data sheet of a workbook built from `catalog`."""
+    return {item.code: row for row, _, item in _data_lines(catalog) if not isinstance(item, str)}
+
+
+def data_cells(row: int) -> dict[str, str]:
+    """Return field -> cell address of an indicator's row in a data sheet the writer laid out."""
+    return {name: f"{LETTER[name]}{row}" for name in DATA_COLUMNS}
 
 
 def _heading_row(sheet, row: int, label: str, title: str) -> int:
@@ -387,3 +416,45 @@ def set_value(cell, value) -> None:
 def open_workbook(path: str | Path) -> Workbook:
     """Return the workbook at `path` opened with openpyxl for writing a copy."""
     return load_workbook(path)
+
+
+def write_table(book: Workbook, title: str, table: Table, index: int | None = None):
+    """(Re)create sheet `title` of `book` showing `table` (see tables.Table): values, fills, links; return the sheet.
+
+    Text from other files (names, codes, messages) stays text, never a formula.
+    """
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    for name in list(book.sheetnames):
+        if sheet_key(name) == sheet_key(title):
+            index = book.sheetnames.index(name) if index is None else index
+            del book[name]
+    sheet = book.create_sheet(title, index=index)
+    for number, (value,) in enumerate(table.top(), start=1):
+        set_value(sheet.cell(number, 1), value)
+    sheet["A1"].font = Font(name=FONT, bold=True, size=14)
+    for r, row in enumerate(table.header, start=table.header_row):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(r, c)
+            set_value(cell, value)
+            cell.font = Font(name=FONT, bold=True)
+            cell.fill = HEADER_FILL
+    fills = {colour: PatternFill("solid", fgColor=colour) for colour in set(table.fills.values())}
+    names = {sheet_key(name): name for name in book.sheetnames}
+    for r, row in enumerate(table.rows):
+        for c, value in enumerate(row):
+            cell = sheet.cell(table.first_row + r, c + 1)
+            set_value(cell, value)
+            if isinstance(value, str) and len(value) > 40:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if (r, c) in table.fills:
+                cell.fill = fills[table.fills[r, c]]
+            link = table.links.get((r, c))
+            target = names.get(sheet_key(link[0])) if link else None
+            if target:
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{target}'!{link[1]}", display=str(value))
+                cell.style = "Hyperlink"
+    for column, width in table.widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = table.freeze
+    return sheet

@@ -12,21 +12,15 @@ from pathlib import Path
 
 from ..atomic import atomic_output
 from ..errors import BadArguments, UnreadableWorkbook
-from ..findings import Finding
 from ..grid import sheet_key
+from ..findings import SEVERITY_TEXT, Finding
 from ..layout import COMPUTED_FIELDS, FINDINGS_SHEET
-from ..numbers import format_number
-from ..writer import set_value
-from .checker import SEVERITY_TEXT, CheckResult, check_file
+from ..tables import ERROR_COLOUR, WARNING_COLOUR, findings_table
+from ..writer import write_table
+from .checker import CheckResult, check_file
 
-__all__ = ["Mark", "cell_marks", "annotate", "ERROR_COLOUR", "WARNING_COLOUR", "FINDINGS_COLUMNS", "SEVERITY_TEXT",
-           "finding_row"]
+__all__ = ["Mark", "cell_marks", "annotate"]
 
-ERROR_COLOUR = "FFC7CE"
-WARNING_COLOUR = "FFEB9C"
-HEADER_COLOUR = "BDD7EE"
-FINDINGS_COLUMNS = ("STT", "Mức độ", "Tệp", "Trang tính", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã quy tắc")
-FINDINGS_HEADER_ROW = 3
 NOTE_AUTHOR = "xltools"
 
 
@@ -128,52 +122,9 @@ def _apply(cell, mark: Mark) -> None:
 
 
 def _findings_sheet(book, result: CheckResult) -> None:
-    """(Re)create the `Kiểm tra` sheet: title, summary, header, then one row per finding linking to its cell."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
-
-    for name in list(book.sheetnames):
-        if sheet_key(name) == sheet_key(FINDINGS_SHEET):
-            del book[name]
-    sheet = book.create_sheet(FINDINGS_SHEET)
-    sheet["A1"] = f"KẾT QUẢ KIỂM TRA — {result.path.name}"
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = summary_text(result.errors, result.warnings)
-    for column, title in enumerate(FINDINGS_COLUMNS, start=1):
-        cell = sheet.cell(FINDINGS_HEADER_ROW, column, title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=HEADER_COLOUR)
-    for letter, width in zip("ABCDEFGH", (5, 10, 24, 12, 7, 14, 90, 24)):
-        sheet.column_dimensions[letter].width = width
-    names = {sheet_key(name): name for name in book.sheetnames}
-    for number, item in enumerate(result.findings, start=1):
-        row = FINDINGS_HEADER_ROW + number
-        # File names and codes come from the ward: set_value keeps them text, never formulas.
-        for column, value in enumerate(finding_row(number, item), start=1):
-            set_value(sheet.cell(row, column), value)
-        sheet.cell(row, 2).fill = PatternFill("solid", fgColor=ERROR_COLOUR if item.is_error else WARNING_COLOUR)
-        sheet.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
-        target = names.get(sheet_key(item.sheet)) if item.sheet else None
-        if target and item.cell:
-            link = sheet.cell(row, 5)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{target}'!{item.cell}", display=item.cell)
-            link.style = "Hyperlink"
-    if not result.findings:
-        sheet.cell(FINDINGS_HEADER_ROW + 1, 7, "Không phát hiện lỗi hay cảnh báo nào.")
-    sheet.freeze_panes = f"A{FINDINGS_HEADER_ROW + 1}"
+    """(Re)create the `Kiểm tra` sheet listing every finding, each linked to its cell, and show it first."""
+    table = findings_table(result.findings, f"KẾT QUẢ KIỂM TRA — {result.path.name}", linked_file=result.path.name)
+    write_table(book, FINDINGS_SHEET, table)
     book.active = book.sheetnames.index(FINDINGS_SHEET)
     for other in book.worksheets:
         other.sheet_view.tabSelected = other.title == FINDINGS_SHEET
-
-
-def finding_row(number: int, item: Finding) -> list:
-    """Return the `Kiểm tra` row of a finding, in the order of FINDINGS_COLUMNS."""
-    return [number, SEVERITY_TEXT.get(item.severity, item.severity), item.file, item.sheet, item.cell,
-            item.indicator, item.message, item.code]
-
-
-def summary_text(errors: int, warnings: int) -> str:
-    """Return the one-line outcome of a check, in Vietnamese."""
-    if not errors and not warnings:
-        return "Không có lỗi, không có cảnh báo."
-    return f"Có {format_number(errors)} lỗi, {format_number(warnings)} cảnh báo. Ô tô đỏ là lỗi, ô tô vàng là cảnh báo; xem ghi chú trong từng ô."

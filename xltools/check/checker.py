@@ -6,10 +6,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import CATALOG_SHEET, Catalog, default_catalog, workbook_catalog
+from ..catalog import Catalog, judging_catalog
 from ..errors import XltoolsError
 from ..evaluate import Result, evaluate
-from ..findings import Finding, finding
+from ..findings import SEVERITY_TEXT, Finding, finding
 from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
 from ..layout import DATA_SHEET, INFO_SHEET
 from ..numbers import format_number
@@ -76,27 +76,23 @@ def _row(cell: str | None) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
-def check_grid(grid: Grid, catalog: Catalog | None = None) -> tuple[Submission, list[Finding]]:
-    """Return the Submission in `grid` and its findings, including how its own catalog copy differs."""
-    catalog = catalog or default_catalog()
+def check_grid(grid: Grid, catalog: Catalog | None = None) -> tuple[Submission, list[Finding], Catalog]:
+    """Return the Submission in `grid`, its findings and the catalog that judged it (see `judging_catalog`)."""
     sub = parse_grid(grid)
-    findings = check_submission(sub, catalog)
-    if sub.version.strip() != catalog.version:
-        findings.extend(_catalog_changes(grid, sub, catalog))
-    return sub, findings
+    choice = judging_catalog(grid, sub.version, catalog)
+    findings = check_submission(sub, choice.catalog) + choice.findings
+    return sub, findings, choice.catalog
 
 
 def check_file(path, catalog: Catalog | None = None, limits: Limits | None = None) -> CheckResult:
     """Return the CheckResult of the workbook at `path`; a file that cannot be read gives one error finding.
 
-    The workbook is judged by `catalog`, else by the default catalog. Its hidden copy of the
-    catalog (`Danh mục`) is not used for judging: it only explains a version mismatch.
+    The workbook is judged by `catalog`, else by the catalog `judging_catalog` chooses.
     """
     path = Path(path)
-    catalog = catalog or default_catalog()
     try:
         grid = read_grid(path, limits=limits or DEFAULT_LIMITS)
-        sub, findings = check_grid(grid, catalog)
+        sub, findings, catalog = check_grid(grid, catalog)
     except XltoolsError as exc:
         return CheckResult(path, None, [_unreadable(path, str(exc))], catalog)
     except Exception as exc:  # a strange file must not stop a batch of checks; the finding says what happened
@@ -112,31 +108,6 @@ def _unreadable(path: Path, reason: str) -> Finding:
     return finding("unreadable", file=path.name, reason=reason[len(prefix):] if reason.startswith(prefix) else reason)
 
 
-def _catalog_changes(grid: Grid, sub: Submission, catalog: Catalog) -> list[Finding]:
-    """Return a finding listing how the workbook's hidden catalog copy differs from `catalog`, if readable."""
-    try:
-        copy = workbook_catalog(grid)
-    except XltoolsError:
-        return []
-    if copy is None:
-        return []
-    added = [ind.code for ind in catalog if ind.code not in copy.by_code]
-    removed = [ind.code for ind in copy if ind.code not in catalog.by_code]
-    changed = [ind.code for ind in catalog if ind.code in copy.by_code and copy[ind.code] != ind]
-    parts = [f"{label} {_codes(codes)}" for label, codes in
-             (("thiếu chỉ tiêu", added), ("thừa chỉ tiêu", removed), ("khác định nghĩa chỉ tiêu", changed)) if codes]
-    if not parts:
-        return []
-    return [finding("catalog-changes", file=sub.file, sheet=grid.sheet_name(CATALOG_SHEET), catalog_sheet=CATALOG_SHEET,
-                    found=copy.version, expected=catalog.version, changes="; ".join(parts))]
-
-
-def _codes(codes: list[str], limit: int = 10) -> str:
-    shown = ", ".join(codes[:limit])
-    return shown + (f" và {len(codes) - limit} chỉ tiêu khác" if len(codes) > limit else "")
-
-
-SEVERITY_TEXT = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
 def findings_table(findings: list[Finding], checked: int = 1) -> str:

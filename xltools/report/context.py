@@ -10,22 +10,23 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..catalog import Catalog, Indicator, default_catalog, workbook_catalog
+from ..catalog import Catalog, Indicator, judging_catalog
 from ..errors import XltoolsError
-from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, finite, key_summary
-from ..grid import DEFAULT_LIMITS, Grid, Limits, cell_text, read_grid
-from ..layout import GENERAL_NOTES, LEVELS
+from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, key_summary
+from ..grid import DEFAULT_LIMITS, Limits, read_grid
+from ..layout import GENERAL_NOTES
 from ..numbers import format_number
 from ..parse import parse_grid
 from ..submission import ANNUAL, Submission, period_text
+
+if TYPE_CHECKING:
+    from ..merge import Ranking
 from .sentences import PLAN_DECIMALS, lower_first, render, sentence, target_sentence, unit_text
 
-__all__ = ["Block", "AppendixRow", "Ranking", "ReportContext", "build_context", "FOOTNOTE", "MATRIX_SHEET",
-           "RANKING_SHEET"]
+__all__ = ["Block", "AppendixRow", "Leaders", "ReportContext", "build_context", "read_report_source", "FOOTNOTE"]
 
-MATRIX_SHEET = "Theo đơn vị"  # written by merge: indicators down, units across
-RANKING_SHEET = "Xếp hạng"
 FOOTNOTE = re.compile("\ue000(\\d+)\ue001")  # a footnote reference inside a block's text
 ASSESSMENT_NOTES = GENERAL_NOTES[:3]
 TASK_NOTES, PROPOSAL_NOTES = GENERAL_NOTES[3], GENERAL_NOTES[4]
@@ -53,7 +54,7 @@ class AppendixRow:
 
 
 @dataclass(frozen=True)
-class Ranking:
+class Leaders:
     """Leading and lagging units of one indicator: (unit name, value text) pairs, best first / worst first."""
 
     code: str
@@ -77,39 +78,50 @@ class ReportContext:
     appendix_columns: list[str] = field(default_factory=list)
     appendix: list[AppendixRow] = field(default_factory=list)
     after_appendix: list[Block] = field(default_factory=list)  # the city chart: a landscape page has room for it
-    rankings: dict[str, Ranking] = field(default_factory=dict)
+    rankings: dict[str, Leaders] = field(default_factory=dict)
     chart: list[tuple[str, str, float]] = field(default_factory=list)  # (group, indicator name, % KH)
     words: dict = field(default_factory=dict)  # what the heading macros read
 
 
-def build_context(workbook: str | Path, catalog: Catalog | None = None, date: dt.date | None = None,
-                  limits: Limits = DEFAULT_LIMITS) -> ReportContext:
-    """Return the report context of `workbook` (a ward or city workbook), evaluated against its catalog.
+def build_context(submission: Submission, catalog: Catalog, ranking: Ranking | None = None,
+                  date: dt.date | None = None) -> ReportContext:
+    """Return the report context of `submission` (a ward's or the city's), evaluated against `catalog`.
 
-    The catalog is, in order: `catalog`, the copy inside the workbook (`Danh mục`), the default one.
-    A workbook whose figures cannot be read, or whose data sheet lost a column of figures, gives
-    no report (XltoolsError): a report with blanks where figures belong would mislead.
+    `ranking` is the city result's ranking of its units (a merge's `CityResult.ranking`, or
+    `read_ranking` of a city workbook's `Xếp hạng` sheet); it names the leading and lagging
+    units. A Submission whose figures could not be read, or whose data sheet lost a column of
+    figures, gives no report (XltoolsError): a report with blanks where figures belong would mislead.
     """
-    path = Path(workbook)
-    grid = read_grid(path, limits=limits)
-    sub = parse_grid(grid)
+    sub = submission
     structural = [p.message for p in sub.problems if p.code in ("missing-sheet", "missing-header", "missing-column")]
     if not sub.figures or structural:
         reasons = "; ".join(structural) or "trang «Số liệu» không có chỉ tiêu nào"
-        raise XltoolsError(f"{path.name}: không lập được báo cáo vì không đọc được số liệu ({reasons}).")
-    catalog = catalog or workbook_catalog(grid) or default_catalog()
+        raise XltoolsError(f"{sub.file}: không lập được báo cáo vì không đọc được số liệu ({reasons}).")
     results = _by_group(evaluate(sub, catalog))
-    city = grid.sheet(MATRIX_SHEET) is not None or sub.level == LEVELS[1]
-    context = ReportContext(path=path, submission=sub, catalog=catalog, results=results,
+    city = ranking is not None or sub.is_city
+    context = ReportContext(path=Path(sub.file), submission=sub, catalog=catalog, results=results,
                             summary=key_summary(results), city=city)
     context.words = _words(sub, date)
     context.header = _header(sub, context.words)
     if city:
-        context.rankings = _rankings(grid, catalog)
+        context.rankings = _rankings(ranking) if ranking is not None else {}
         context.chart = _chart(context)
     _body(context)
     _appendix(context)
     return context
+
+
+def read_report_source(path: str | Path, catalog: Catalog | None = None,
+                       limits: Limits = DEFAULT_LIMITS) -> tuple[Submission, Catalog, Ranking | None]:
+    """Return what a report of the workbook at `path` is written from: its Submission, the catalog that
+    judges it (`judging_catalog`), and the ranking of a city workbook (None for a ward's)."""
+    from ..merge import RANKING_SHEET, read_ranking
+
+    grid = read_grid(Path(path), limits=limits)
+    sub = parse_grid(grid)
+    catalog = judging_catalog(grid, sub.version, catalog).catalog
+    rows = grid.sheet(RANKING_SHEET)
+    return sub, catalog, read_ranking(rows, catalog) if rows is not None else None
 
 
 def _by_group(results: list[Result]) -> list[Result]:
@@ -370,63 +382,29 @@ def _roman(number: int) -> str:
 # ------------------------------------------------------------------------------------------------- city
 
 
-def _matrix(grid: Grid) -> tuple[list[str], dict[str, list[float | None]]]:
-    """Return the unit names and code -> actual per unit from the `Theo đơn vị` sheet."""
-    rows = grid.sheet(MATRIX_SHEET) or []
-    for r, row in enumerate(rows[:10]):
-        if len(row) > 4 and cell_text(row[0]) == "Mã" and cell_text(row[1]) == "Chỉ tiêu":
-            names = [cell_text(c) for c in row[4:]]
-            values = {}
-            for body in rows[r + 1:]:
-                code = cell_text(body[0]) if body else ""
-                if code and code != "Mã đơn vị":
-                    values[code] = [finite(v) for v in list(body[4:]) + [None] * (len(names) - len(body[4:]))]
-            while names and not names[-1]:
-                names.pop()
-            return names, values
-    return [], {}
-
-
-def _ranking_pcts(grid: Grid, catalog: Catalog) -> tuple[list[str], dict[str, list[float | None]]]:
-    """Return the unit names and code -> % KH per unit from the `Xếp hạng` sheet, where it gives them."""
-    rows = grid.sheet(RANKING_SHEET) or []
-    titles = {f"{ind.name} ({ind.unit})": ind.code for ind in catalog}
-    for r, row in enumerate(rows[:10]):
-        if row and cell_text(row[0]) == "Mã đơn vị":
-            columns = {titles[cell_text(c)]: i for i, c in enumerate(row) if cell_text(c) in titles}
-            body = [b for b in rows[r + 2:] if b and cell_text(b[0])]
-            names = [cell_text(b[1]) if len(b) > 1 else "" for b in body]
-            pcts = {code: [finite(b[i + 1]) if len(b) > i + 1 else None for b in body] for code, i in columns.items()}
-            return names, pcts
-    return [], {}
-
-
-def _rankings(grid: Grid, catalog: Catalog) -> dict[str, Ranking]:
-    names, actuals = _matrix(grid)
-    pct_names, pcts = _ranking_pcts(grid, catalog)
+def _rankings(ranking: Ranking) -> dict[str, Leaders]:
+    """Return code -> the leading and lagging units of each indicator the catalog marks «Nêu phường dẫn đầu»."""
     out = {}
-    for ind in catalog:
+    for ranked in ranking.indicators:
+        ind = ranked.indicator
         if not ind.rank:
             continue
-        scores = pcts.get(ind.code) or []
-        if sum(s is not None for s in scores) >= 2:
-            units, best_high = pct_names, ind.direction != "lower"
+        if ranked.by_plan:
             text = lambda v: f"{format_number(v, PLAN_DECIMALS)}% KH"
         else:
-            units, scores = names, actuals.get(ind.code) or []
-            best_high = ind.direction == "higher"
             text = lambda v, ind=ind: format_number(v, ind.decimals) + unit_text(ind)
-        scored = [(s, n) for n, s in zip(units, scores) if s is not None and n]
+        scored = sorted(((rank, score, name) for (_, name), score, rank in
+                         zip(ranking.units, ranked.scores(), ranked.rank) if rank is not None and name),
+                        key=lambda item: item[0])
         if len(scored) < 2:
             continue
-        scored.sort(key=lambda pair: pair[0], reverse=best_high)
         n = 3 if len(scored) >= 9 else 2 if len(scored) >= 5 else 1
-        best, worst = scored[0][0], scored[-1][0]
+        best, worst = scored[0][1], scored[-1][1]
         # A unit level with the other end is neither leading nor lagging (all at 100% KH, say).
-        top = [(name, text(s)) for s, name in scored[:n] if s != worst]
-        bottom = [(name, text(s)) for s, name in reversed(scored[-n:]) if s != best]
+        top = [(name, text(score)) for _, score, name in scored[:n] if score != worst]
+        bottom = [(name, text(score)) for _, score, name in reversed(scored[-n:]) if score != best]
         if top and bottom:
-            out[ind.code] = Ranking(ind.code, top, bottom)
+            out[ind.code] = Leaders(ind.code, top, bottom)
     return out
 
 

@@ -8,6 +8,7 @@ import textwrap
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
@@ -20,11 +21,15 @@ from ..catalog import Catalog
 from ..errors import OutputExists, XltoolsError
 from ..grid import DEFAULT_LIMITS, Limits
 from ..numbers import format_number
-from .context import FOOTNOTE, ReportContext, build_context
+from ..submission import Submission
+from .context import FOOTNOTE, ReportContext, build_context, read_report_source
 from .footnotes import add_footnotes, footnotes_part, reference_xml
 from .sentences import render
 
-__all__ = ["write_report", "report_text", "render_docx", "TEMPLATE"]
+if TYPE_CHECKING:
+    from ..merge import Ranking
+
+__all__ = ["write_report", "report_workbook", "report_text", "render_docx", "TEMPLATE"]
 
 TEMPLATE = "bao-cao.docx"
 STYLES = {
@@ -38,22 +43,35 @@ NUMBER_COLUMNS = {3, 4, 5, 6, 7, 9}
 CHART_WIDTH = Cm(24)  # on the appendix's landscape page
 
 
-def write_report(workbook: str | Path, output: str | Path, template: str | Path | None = None, force: bool = False,
-                 catalog: Catalog | None = None, date: dt.date | None = None, limits: Limits = DEFAULT_LIMITS) -> Path:
-    """Write the Word report of `workbook` to `output` (whole or not at all) and return its path.
+def write_report(submission: Submission, catalog: Catalog, output: str | Path, *, ranking: Ranking | None = None,
+                 template: str | Path | None = None, date: dt.date | None = None, force: bool = False) -> Path:
+    """Write the Word report of `submission` (judged by `catalog`) to `output`, whole or not at all; return its path.
 
-    `template` replaces the bundled `templates/bao-cao.docx`; `catalog` the workbook's own
-    catalog; `date` fills the place-and-date line (left blank for a draft when None).
-    Raise OutputExists when `output` exists and `force` is not set.
+    `ranking` (a city result's) names the leading and lagging units; `template` replaces the
+    bundled `templates/bao-cao.docx`; `date` fills the place-and-date line (left blank for a
+    draft when None). Raise OutputExists when `output` exists and `force` is not set.
     """
     output = Path(output)
     if output.exists() and not force:
         raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
-    context = build_context(workbook, catalog, date, limits)
+    context = build_context(submission, catalog, ranking, date)
     data = render_docx(context, template)
     with atomic_output(output, force=force) as temporary:
         temporary.write_bytes(data)
     return output
+
+
+def report_workbook(workbook: str | Path, output: str | Path, *, template: str | Path | None = None,
+                    catalog: Catalog | None = None, date: dt.date | None = None, force: bool = False,
+                    limits: Limits = DEFAULT_LIMITS) -> Path:
+    """Write the Word report of the workbook file `workbook` to `output`: `write_report` on what it holds.
+
+    `catalog` replaces the one `judging_catalog` chooses for the workbook.
+    """
+    if Path(output).exists() and not force:
+        raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
+    submission, catalog, ranking = read_report_source(workbook, catalog, limits)
+    return write_report(submission, catalog, output, ranking=ranking, template=template, date=date, force=force)
 
 
 def _template(template: str | Path | None) -> DocxTemplate:
@@ -227,9 +245,10 @@ def _short(name: str, limit: int = 60) -> str:
 # ------------------------------------------------------------------------------------------------- text
 
 
-def report_text(workbook: str | Path, catalog: Catalog | None = None, date: dt.date | None = None) -> str:
+def report_text(submission: Submission, catalog: Catalog, ranking: Ranking | None = None,
+                date: dt.date | None = None) -> str:
     """Return the report as plain text: header, body (footnote references as [n]), signature, footnotes, appendix."""
-    return context_text(build_context(workbook, catalog, date))
+    return context_text(build_context(submission, catalog, ranking, date))
 
 
 def _block_lines(blocks) -> list[str]:
