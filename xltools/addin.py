@@ -29,7 +29,8 @@ from xml.sax.saxutils import escape
 from .atomic import atomic_output
 from .errors import BadArguments, XltoolsError
 
-__all__ = ["build_addin", "addin_bytes", "addin_modules", "vba_project", "compress", "compound_file", "Module"]
+__all__ = ["build_addin", "addin_bytes", "addin_modules", "vba_project", "compress", "compound_file", "Module",
+           "xlwings_folder", "XLWINGS_MODULES", "XLWINGS_CHANGES"]
 
 PROJECT_NAME = "XLToolsAddIn"  # not "XLTools": VBA refuses a project named like one of its modules
 PROJECT_ID = "{8E0C6C4B-2F3A-4B7E-9A51-7D1F0C3E5A21}"  # fixed, so that builds are reproducible
@@ -67,8 +68,8 @@ DOCUMENT_ATTRIBUTES = (
     "Attribute VB_Customizable = True\r\n"
 )
 WORKBOOK_CLASS, WORKSHEET_CLASS = "00020819-0000-0000-C000-000000000046", "00020820-0000-0000-C000-000000000046"
-CLASS_BASE = 'Attribute VB_Base = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"\r\n'
-CLASS_TAIL = "Attribute VB_TemplateDerived = False\r\nAttribute VB_Customizable = False\r\n"
+CLASS_BASE = 'Attribute VB_Base = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"'
+CLASS_TAIL = ("Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = False")
 
 # The libraries every Excel VBA project references; VBA finds them by GUID and major version.
 REFERENCES = (
@@ -130,28 +131,17 @@ def _module(text: str, where: str) -> Module:
     match = re.match(r'(?:VERSION 1\.0 CLASS\r\nBEGIN\r\n.*?\r\nEND\r\n)?Attribute VB_Name = "(\w+)"\r\n', text, re.S)
     if not match:
         raise XltoolsError(f"{where}: không phải mô-đun VBA (thiếu dòng Attribute VB_Name).")
-    name = match[1]
     if not text.startswith("VERSION"):
-        return Module(name, "module", text)
+        return Module(match[1], "module", text)
     # A class as the VBA editor keeps it: without the export header, with the attributes the
     # editor adds on import (its base class, not derived from a template, not customisable).
-    head, body = text[match.start(1) - len('Attribute VB_Name = "'):], ""
-    lines = head.split("\r\n")
-    attributes = [line for line in _take_attributes(lines)]
-    body = "\r\n".join(lines[len(attributes):])
-    exposed = next((i for i, line in enumerate(attributes) if line.startswith("Attribute VB_Exposed")), None)
+    lines = text[text.index("Attribute VB_Name"):].split("\r\n")
+    count = next(i for i, line in enumerate(lines) if not line.startswith("Attribute "))
+    exposed = next((i for i in range(count) if lines[i].startswith("Attribute VB_Exposed")), None)
     if exposed is None:
         raise XltoolsError(f"{where}: lớp VBA thiếu dòng Attribute VB_Exposed.")
-    stored = [attributes[0] + "\r\n" + CLASS_BASE.rstrip("\r\n"), *attributes[1:exposed + 1],
-              CLASS_TAIL.rstrip("\r\n"), *attributes[exposed + 1:]]
-    return Module(name, "class", "\r\n".join(stored) + "\r\n" + body)
-
-
-def _take_attributes(lines: list[str]):
-    for line in lines:
-        if not line.startswith("Attribute "):
-            return
-        yield line
+    stored = [lines[0], CLASS_BASE, *lines[1:exposed + 1], *CLASS_TAIL, *lines[exposed + 1:]]
+    return Module(match[1], "class", "\r\n".join(stored))
 
 
 def _read_text(data: bytes, where: str) -> str:
@@ -337,7 +327,7 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
 
     header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("D0CF11E0A1B11AE1"), bytes(16), 0x3E, 3, 0xFFFE,
                          9, 6, bytes(6), 0, fat_sectors, starts["directory"], 0, MINI_CUTOFF,
-                         starts["mini FAT"], len(mini_fat_bytes) and sectors(len(mini_fat_bytes)), END, 0)
+                         starts["mini FAT"], sectors(len(mini_fat_bytes)), END, 0)
     difat = [*range(first_fat, first_fat + fat_sectors)] + [FREE] * (109 - fat_sectors)
     return header + struct.pack("<109I", *difat) + bytes(body)
 
