@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -124,3 +125,81 @@ def test_modules_are_ascii_with_windows_line_ends(path):
     data = path.read_bytes()
     assert data.isascii()
     assert data.count(b"\n") == data.count(b"\r\n")
+
+
+# ------------------------------------------------------------------ robustness of XLTools.bas
+
+XLTOOLS = MACROS / "XLTools.bas"
+ESCAPED = re.compile(r'"((?:[^"\r\n]|"")*\\u[0-9A-F]{4}(?:[^"\r\n]|"")*)"')
+
+
+def _decoded(literal: str) -> str:
+    """Return a VBA string literal's text as XLToolsText shows it."""
+    return re.sub(r"\\u([0-9A-F]{4})", lambda m: chr(int(m[1], 16)), literal.replace('""', '"'))
+
+
+def _body(name: str) -> str:
+    return re.search(rf"Sub {name}\(.*?\)\r?\n(.*?)\r?\nEnd Sub", _code(XLTOOLS), re.S)[1]
+
+
+def test_no_function_that_excel_2010_lacks():
+    code = _code(XLTOOLS)
+    assert "EncodeURL" not in code and "WorksheetFunction" not in code
+    # The Windows API is declared for 64-bit Office (VBA7, PtrSafe) and for older VBA.
+    assert re.search(r"#ElseIf VBA7 Then\r?\nPrivate Declare PtrSafe Function MessageBoxW", code)
+    assert re.search(r"#Else\r?\nPrivate Declare Function MessageBoxW", code)
+
+
+@pytest.mark.parametrize("button", ["XLToolsCheck", "XLToolsCompute", "XLToolsMerge", "XLToolsReport"])
+def test_every_button_catches_errors_and_ends_by_showing_the_outcome(button):
+    lines = [line.strip() for line in _body(button).splitlines() if line.strip()]
+    assert lines[0].startswith("If Not XLToolsBegin(") and lines[0].endswith(") Then Exit Sub")
+    assert lines[1] == "On Error GoTo Failed"
+    assert lines[-2:] == ["Failed:", "XLToolsEnd Err.Number, Err.Description"]
+
+
+def test_the_previous_outcome_is_cleared_before_a_press_and_the_report_path_too():
+    begin = re.search(r"Function XLToolsBegin\(.*?End Function", _code(XLTOOLS), re.S)[0]
+    assert "XLToolsClear MESSAGE_LABEL" in begin and "XLToolsClear alsoClear" in begin
+    assert _body("XLToolsReport").splitlines()[0].strip() == "If Not XLToolsBegin(REPORT_LABEL) Then Exit Sub"
+
+
+def test_the_labels_the_module_looks_for_are_the_handlers_labels():
+    from xltools.layout import FINDINGS_SHEET, INFO_SHEET
+
+    constants = dict(re.findall(r'Private Const (\w+) As String = "(.*)"', _code(XLTOOLS)))
+    assert {name: _decoded(constants[name]) for name in ("INFO_SHEET", "FINDINGS_SHEET", "MESSAGE_LABEL",
+                                                         "REPORT_LABEL")} == {
+        "INFO_SHEET": INFO_SHEET, "FINDINGS_SHEET": FINDINGS_SHEET, "MESSAGE_LABEL": excel.MESSAGE_LABEL,
+        "REPORT_LABEL": excel.REPORT_LABEL}
+
+
+def test_every_message_is_vietnamese_text_written_with_escapes():
+    texts = [_decoded(literal) for literal in ESCAPED.findall(_code(XLTOOLS))]
+    assert len(texts) > 20
+    for text in texts:
+        assert unicodedata.normalize("NFC", text) == text
+    shown = "\n".join(texts)
+    for expected in ["Tệp đang mở ở Chế độ xem được bảo vệ (Protected View). Bấm «Cho phép chỉnh sửa»",
+                     "Chưa có bảng tính nào đang mở. Mở biểu số liệu rồi bấm lại nút.",
+                     "Lỗi: xltools không trả kết quả nào cho lần bấm này.",
+                     "Lỗi: máy chủ xltools từ chối yêu cầu (mã ", "Lỗi: máy chủ xltools không trả lời kịp (quá ",
+                     "Lỗi: không tải được báo cáo từ máy chủ về máy này (", "Đã lưu báo cáo vào "]:
+        assert expected in shown
+
+
+def test_the_macros_the_server_may_call_take_the_workbook_then_their_arguments():
+    subs = _subs()
+    assert [p.split()[0] for p in subs["XLToolsMessage"][1].split(",")] == ["wb", "text"]
+    assert [p.split()[0] for p in subs["XLToolsOpenReport"][1].split(",")] == ["wb", "reportId", "fileName"]
+    assert all(subs[name][0] == "sub" and subs[name][1].startswith("wb As Workbook")
+               for name in ("XLToolsSetNote", "XLToolsMessage", "XLToolsOpenReport"))
+
+
+def test_the_server_error_hook_called_from_xlwings_remote_module_exists():
+    from xltools.addin import XLWINGS_CHANGES
+
+    kind, params = _subs()["XLToolsServerError"]
+    assert kind == "sub" and [p.split()[1] for p in params.split(",")] == ["status", "text"]
+    calls = [new for old, new in XLWINGS_CHANGES["Remote"]]
+    assert all(call.startswith("XLToolsServerError myResponse.StatusCode, ") for call in calls)

@@ -58,6 +58,15 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_addin(args) -> int:
+    from .addin import build_addin
+
+    written = build_addin(args.output, server_url=args.server_url, token=args.token, force=args.force)
+    where = f"gọi máy chủ {args.server_url}" if args.server_url else "chạy Python trên máy dùng nó"
+    print(f"Đã tạo add-in {written} (các nút {where}). Cài đặt: xem macros/README.md.")
+    return EXIT_OK
+
+
 def cmd_merge(args) -> int:
     import json
 
@@ -221,6 +230,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--wards-root", help="chỉ cho nút Tổng hợp đọc các thư mục phường, xã nằm trong thư mục này "
                                             "(đường dẫn tương đối tính từ đây)")
     serve.set_defaults(run=cmd_serve)
+
+    addin = commands.add_parser(
+        "addin", help="tạo add-in Excel XLTools.xlam (thẻ «Báo cáo KT-XH» với 4 nút), chỉ một tệp để cài",
+        description="Ghi add-in Excel gồm thẻ ribbon «Báo cáo KT-XH», mô-đun VBA của các nút và các mô-đun "
+                    "xlwings cần cho chúng (lấy từ xlwings đang cài, nên cùng phiên bản với máy chủ). Máy trạm "
+                    "không cần xlwings.xlam hay tham chiếu VBA: chép tệp vào %%APPDATA%%\\Microsoft\\AddIns rồi "
+                    "đánh dấu trong danh sách add-in của Excel (Excel 2010 trở lên).",
+        epilog="Ví dụ: xltools addin -o XLTools.xlam --server-url http://10.0.0.5:8000 --token 'ma-bi-mat'",
+    )
+    addin.add_argument("-o", "--output", required=True, help="tệp add-in .xlam sẽ ghi")
+    addin.add_argument("--server-url", default="",
+                       help="địa chỉ máy chủ xltools (xltools serve) mà các nút gọi; bỏ trống thì các nút chạy "
+                            "Python trên máy dùng add-in")
+    addin.add_argument("--token", default="", help="mã truy cập của máy chủ (xltools serve --token)")
+    addin.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    addin.set_defaults(run=cmd_addin)
 
     merge = commands.add_parser(
         "merge", help="tổng hợp biểu số liệu của các phường, xã thành biểu thành phố",
