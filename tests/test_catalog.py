@@ -15,6 +15,7 @@ import csv
 import math
 import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -286,3 +287,14 @@ def test_accumulation_defaults_to_the_kind_and_is_checked():
         catalog_from_rows([header, ["THU_NS", "Thu ngân sách", "tỷ đồng", "bình quân"]], "test")
     assert catalog_from_rows([header, ["HO", "Số hộ", "hộ", "Số cuối kỳ"]], "test")["HO"].accumulation == "last"
 
+
+def test_the_staff_guide_explains_every_catalog_column():
+    guide = (Path(__file__).parent.parent / "docs" / "huong-dan.md").read_text(encoding="utf-8")
+    start = guide.index("## 9. Danh mục chỉ tiêu")
+    end = guide.find("\n## ", start)
+    chapter = guide[start:end if end != -1 else None]
+    for title in COLUMNS.values():
+        assert f"**{title}**" in chapter, title
+    for words in (KINDS, DIRECTIONS, RULES, ACCUMULATIONS):
+        for word in words:
+            assert f"`{word}`" in chapter, word
