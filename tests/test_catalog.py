@@ -15,10 +15,13 @@ import csv
 import math
 import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from xltools.catalog import COLUMNS, KINDS, DIRECTIONS, RULES, default_catalog, load_catalog
+from xltools.catalog import (ACCUMULATIONS, COLUMNS, DIRECTIONS, KINDS, RULES, catalog_from_rows, default_catalog,
+                             load_catalog)
+from xltools.errors import CatalogError
 from xltools.demo import CITY, city_figures
 from xltools.evaluate import evaluate, key_summary
 from xltools.grid import read_grid
@@ -253,3 +256,45 @@ def test_catalog_round_trips_through_its_workbook(catalog, tmp_path):
     assert loaded.indicators == catalog.indicators
     assert loaded.version == catalog.version
     assert load_catalog(None).version == catalog.version
+
+
+def test_the_default_catalog_says_how_every_indicator_accumulates(catalog):
+    text = resources.files("xltools.data").joinpath("catalog.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert len(rows) == len(catalog) == 102
+    assert all(row["accumulation"] in ACCUMULATIONS for row in rows)
+    how = {ind.code: ind.accumulates for ind in catalog}
+    # Amounts add up; stocks and levels are the figure at the period's end; rates and means are worked out again.
+    assert how["THU_NS"] == how["GPXD"] == how["VON_DTPT"] == how["LUA_DT"] == "sum"
+    assert how["HO_NGHEO"] == how["TRUONG_CHUAN_QG"] == how["TRAU_BO"] == how["DU_NO"] == how["TANG_TRUONG"] == "last"
+    assert how["BHYT_TL"] == how["HS_DVC_TL"] == how["LUA_NS"] == "recompute"
+    assert how["GT_HA_CANH_TAC"] == "sum"  # a yearly income per hectare: the months' incomes add up
+    assert {ind.accumulates for ind in catalog if ind.rule == "ratio"} == {"recompute"}
+
+
+def test_accumulation_defaults_to_the_kind_and_is_checked():
+    from conftest import small_catalog
+
+    catalog = small_catalog()  # no accumulation column
+    assert {ind.code: ind.accumulates for ind in catalog if ind.code in
+            ("THU_NS", "DN_MOI", "LUA_NS", "HO_NGHEO_TL", "SDD_TL", "TANG_TRUONG")} == {
+        "THU_NS": "sum", "DN_MOI": "sum", "LUA_NS": "recompute", "HO_NGHEO_TL": "recompute", "SDD_TL": "last",
+        "TANG_TRUONG": "last"}
+    header = [COLUMNS[name] for name in ("code", "name", "unit", "accumulation")]
+    with pytest.raises(CatalogError, match="«tính lại» nhưng chỉ tiêu không tổng hợp theo tỷ lệ hay bình quân"):
+        catalog_from_rows([header, ["THU_NS", "Thu ngân sách", "tỷ đồng", "tính lại"]], "test")
+    with pytest.raises(CatalogError, match="chỉ được ghi «cộng dồn», «số cuối kỳ», «tính lại»"):
+        catalog_from_rows([header, ["THU_NS", "Thu ngân sách", "tỷ đồng", "bình quân"]], "test")
+    assert catalog_from_rows([header, ["HO", "Số hộ", "hộ", "Số cuối kỳ"]], "test")["HO"].accumulation == "last"
+
+
+def test_the_staff_guide_explains_every_catalog_column():
+    guide = (Path(__file__).parent.parent / "docs" / "huong-dan.md").read_text(encoding="utf-8")
+    start = guide.index("## 9. Danh mục chỉ tiêu")
+    end = guide.find("\n## ", start)
+    chapter = guide[start:end if end != -1 else None]
+    for title in COLUMNS.values():
+        assert f"**{title}**" in chapter, title
+    for words in (KINDS, DIRECTIONS, RULES, ACCUMULATIONS):
+        for word in words:
+            assert f"`{word}`" in chapter, word

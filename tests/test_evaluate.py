@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import timedelta
 
@@ -10,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import small_catalog
-from xltools.evaluate import STATUS_TEXT, evaluate, evaluate_indicator, key_summary, pct_of_last_year, pct_of_plan
-from xltools.submission import Figure, Submission
+from xltools.evaluate import (PACE_TOLERANCE, STATUS_TEXT, evaluate, evaluate_indicator, key_summary, pct_of_last_year,
+                              pct_of_plan)
+from xltools.submission import Figure, Period, Submission
 
 CATALOG = small_catalog()
 
@@ -113,16 +115,20 @@ VALUES = st.one_of(
 
 
 @settings(max_examples=400, deadline=timedelta(seconds=2), derandomize=True)
-@given(st.lists(st.tuples(VALUES, VALUES, VALUES), min_size=len(CATALOG), max_size=len(CATALOG)))
-def test_evaluate_never_raises_and_gives_finite_numbers_or_reasons(values):
-    sub = Submission(figures={
-        ind.code: Figure(ind.code, n, plan=plan, last_year=last_year, actual=actual)
-        for n, (ind, (plan, last_year, actual)) in enumerate(zip(CATALOG, values), start=7)
+@given(st.lists(st.tuples(VALUES, VALUES, VALUES, VALUES, VALUES), min_size=len(CATALOG), max_size=len(CATALOG)),
+       st.sampled_from(["Năm", "6 tháng", "Quý II", "Tháng 10"]))
+def test_evaluate_never_raises_and_gives_finite_numbers_or_reasons(values, period):
+    sub = Submission(period_label=period, figures={
+        ind.code: Figure(ind.code, n, plan=plan, last_year=last_year, actual=actual, year_estimate=estimate,
+                         last_year_full=full)
+        for n, (ind, (plan, last_year, actual, estimate, full)) in enumerate(zip(CATALOG, values), start=7)
     })
     results = evaluate(sub, CATALOG)
     assert [r.code for r in results] == [ind.code for ind in CATALOG]
     for r in results:
         assert r.status in STATUS_TEXT
+        # Within the year nothing is called exceeded, met or missed against the annual plan.
+        assert period == "Năm" or r.status not in ("exceeded", "met", "missed")
         for name in ("pct_plan", "pct_last_year", "change"):
             value = getattr(r, name)
             if value is None:
@@ -131,4 +137,91 @@ def test_evaluate_never_raises_and_gives_finite_numbers_or_reasons(values):
                 assert isinstance(value, float) and math.isfinite(value)
         assert r.indicator.direction != "lower" or r.status != "exceeded"
     summary = key_summary(results)
-    assert summary.reached + len(summary.missed) + len(summary.unknown) == summary.total == len(CATALOG.key_targets)
+    behind = summary.behind if summary.in_year else summary.missed
+    assert summary.reached + len(behind) + len(summary.unknown) == summary.total == len(CATALOG.key_targets)
+
+
+# ------------------------------------------------------------------------------------------ within the year
+
+HALF, QUARTER = Period.parse("6 tháng"), Period.parse("Quý II")
+
+
+def within(code, period=HALF, **values):
+    return evaluate_indicator(CATALOG[code], Figure(code, 7, **values), period)
+
+
+@pytest.mark.parametrize("actual, status", [(4700, "on_pace"), (4500, "on_pace"), (4499, "behind"), (12000, "on_pace")])
+def test_an_amount_within_the_year_is_judged_on_the_time_elapsed_never_missed(actual, status):
+    r = within("THU_NS", plan=10000, last_year=4000, actual=actual)
+    assert (r.status, r.basis, r.pace) == (status, "time", 50)
+    assert r.pct_plan == pytest.approx(actual / 100) and r.status_text in ("Đạt tiến độ", "Chậm tiến độ")
+    # The same figures at the year's end are judged against the plan.
+    assert result("THU_NS", plan=10000, last_year=4000, actual=actual).status in ("missed", "exceeded")
+
+
+def test_the_tolerance_is_a_tenth_of_the_pace():
+    assert PACE_TOLERANCE == 0.1
+    assert within("THU_NS", QUARTER, plan=1000, actual=225).status == "on_pace"  # 90% of a quarter's 25%
+    assert within("THU_NS", QUARTER, plan=1000, actual=224.9).status == "behind"
+
+
+def test_last_years_pace_is_used_where_last_years_same_period_and_whole_year_are_known():
+    # Last year, 6 months held 41% of the year: 43% of this year's plan is on course, 36% is not.
+    r = within("THU_NS", plan=1000, last_year=410, last_year_full=1000, actual=430)
+    assert (r.status, r.basis, r.pace) == ("on_pace", "last_year", pytest.approx(41))
+    assert within("THU_NS", plan=1000, last_year=410, last_year_full=1000, actual=360).status == "behind"
+
+
+def test_a_ceiling_on_an_amount_is_judged_on_its_pace():
+    ceiling = dataclasses.replace(CATALOG["HO_NGHEO"], accumulation="sum")
+    judge = lambda actual: evaluate_indicator(ceiling, Figure("HO_NGHEO", 7, plan=100, actual=actual), HALF).status
+    assert (judge(55), judge(56)) == ("on_pace", "over_pace")
+
+
+@pytest.mark.parametrize("code, values, status", [
+    ("SDD_TL", {"plan": 7.5, "actual": 7.2}, "reached"),            # a rate under its ceiling
+    ("SDD_TL", {"plan": 7.5, "actual": 7.8}, "not_yet"),
+    ("TANG_TRUONG", {"plan": 11, "actual": 10.3}, "not_yet"),        # growth of the period against the year's target
+    ("HO_NGHEO_TL", {"plan": 0.5, "last_year": 2.55, "actual": 2.0}, "reached"),
+    ("LUA_NS", {"plan": 50, "actual": 46.3}, "not_yet"),             # a mean is a level, not a sum
+])
+def test_levels_and_rates_within_the_year_are_reached_or_not_yet(code, values, status):
+    r = within(code, **values)
+    assert (r.status, r.basis) == (status, "level")
+    assert r.status_text == {"reached": "Đã đạt", "not_yet": "Chưa đạt"}[status]
+
+
+@pytest.mark.parametrize("estimate, status", [(12500, "expect_exceeded"), (10000, "expect_met"), (9000, "expect_missed")])
+def test_a_full_year_estimate_gives_the_outlook_for_the_year(estimate, status):
+    r = within("THU_NS", plan=10000, last_year=4000, actual=4000, year_estimate=estimate)
+    assert (r.status, r.basis, r.progress) == (status, "estimate", "behind")
+    assert r.pct_estimate == pytest.approx(estimate / 100)
+    assert r.status_text.startswith("Dự kiến")
+
+
+def test_a_reduction_estimate_is_measured_from_last_years_end():
+    r = within("HO_NGHEO_TL", plan=0.5, last_year=2.6, actual=2.3, last_year_full=2.55, year_estimate=2.0)
+    assert (r.status, r.progress) == ("expect_exceeded", "not_yet")  # down 0,3 of 0,5 so far; 0,55 by the end
+    assert r.pct_estimate == pytest.approx(110)
+
+
+def test_no_figures_within_the_year_are_no_data_or_no_plan():
+    assert within("THU_NS", year_estimate=5).status == "no_data"
+    assert within("THU_NS", actual=5, year_estimate=5).status == "no_plan"
+
+
+def test_key_summary_within_the_year_has_no_missed_group():
+    sub = Submission(period_label="6 tháng", figures={
+        "THU_NS": Figure("THU_NS", 7, plan=1000, actual=470),                  # on pace
+        "DN_MOI": Figure("DN_MOI", 11, plan=100, actual=30),                   # behind
+        "HO_NGHEO_TL": Figure("HO_NGHEO_TL", 18, plan=0.5, last_year=2.55, actual=2.3),  # not yet
+        "SDD_TL": Figure("SDD_TL", 19, plan=7.5, actual=7.1),                  # reached
+    })
+    summary = key_summary(evaluate(sub, CATALOG))
+    assert summary.in_year and summary.reached == 2
+    assert summary.groups() == {
+        "on_track": ["Tổng thu ngân sách", "Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng"],
+        "behind": ["Doanh nghiệp thành lập mới", "Tỷ lệ hộ nghèo"],
+        "unknown": ["Tăng trưởng kinh tế"],
+    }
+    assert summary.exceeded == summary.met == summary.missed == []

@@ -22,7 +22,7 @@ from xltools.cli import main
 from xltools.demo import random_ward_figures
 from xltools.errors import OutputExists
 from xltools.grid import read_grid
-from xltools.layout import DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, INPUT_FIELDS
+from xltools.layout import DATA_SHEET, FINDINGS_SHEET, INFO_LABELS, INFO_SHEET, YEAR_END_INPUTS
 from xltools.merge import MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, merge
 from xltools.numbers import format_number
 from xltools.parse import parse_grid
@@ -40,7 +40,7 @@ def random_figures(catalog, rng: random.Random, blanks: float = 0.1) -> dict[str
         low = ind.min if ind.min is not None else 0.0
         high = ind.max if ind.max is not None else 5000.0
         values = {}
-        for name in INPUT_FIELDS:
+        for name in YEAR_END_INPUTS:
             value = round(rng.uniform(low, high), max(ind.decimals, 0))
             values[name] = None if rng.random() < blanks else value
         if ind.rule == "ratio":
@@ -53,8 +53,8 @@ def random_figures(catalog, rng: random.Random, blanks: float = 0.1) -> dict[str
 def independent_city(catalog, wards: dict[str, dict], base: dict[str, dict]) -> dict[str, dict[str, float | None]]:
     """Return the city figures computed with pandas from the figures written, by each rule of the catalog."""
     rows = [{"unit": unit, "code": code, **values} for unit, figures in wards.items() for code, values in figures.items()]
-    frame = pd.DataFrame(rows).set_index(["unit", "code"])[list(INPUT_FIELDS)].astype(float)
-    wide = {name: frame[name].unstack("code") for name in INPUT_FIELDS}  # unit x code
+    frame = pd.DataFrame(rows).set_index(["unit", "code"])[list(YEAR_END_INPUTS)].astype(float)
+    wide = {name: frame[name].unstack("code") for name in YEAR_END_INPUTS}  # unit x code
     out: dict[str, dict] = {}
 
     def column(name, code):
@@ -64,7 +64,7 @@ def independent_city(catalog, wards: dict[str, dict], base: dict[str, dict]) -> 
         if ind.code in out:
             return out[ind.code]
         result = {}
-        for name in INPUT_FIELDS:
+        for name in YEAR_END_INPUTS:
             if ind.rule == "sum":
                 total = column(name, ind.code).sum(min_count=1)
                 result[name] = None if pd.isna(total) else total
@@ -219,7 +219,7 @@ def test_jobs_one_and_two_give_identical_figures(tmp_path, catalog, forty):
     folder, base, _, _ = forty
     one = merge([folder], tmp_path / "one.xlsx", catalog=catalog, base=base, jobs=1)
     two = merge([folder], tmp_path / "two.xlsx", catalog=catalog, base=base, jobs=2)
-    figures = lambda result: {c: [getattr(f, n) for n in INPUT_FIELDS] for c, f in result.submission.figures.items()}
+    figures = lambda result: {c: [getattr(f, n) for n in YEAR_END_INPUTS] for c, f in result.submission.figures.items()}
     assert figures(one) == figures(two)
     assert [e.as_dict() for e in one.register] == [e.as_dict() for e in two.register]
 

@@ -1,3 +1,5 @@
+import pytest
+
 from xltools.grid import read_grid
 from xltools.parse import parse_grid
 from xltools.writer import HEADER_ROW
@@ -89,3 +91,45 @@ def test_missing_sheet_and_column_are_findings_not_exceptions(make_workbook):
     assert codes(sub.problems) == [("missing-column", "Số liệu", "A4"), ("missing-sheet", "Thông tin", None)]
     assert "«Thực hiện kỳ báo cáo»" in sub.problems[1].message
     assert sub.figures["THU_NS"].actual is None
+
+
+def test_a_half_year_workbook_reads_its_period_columns_by_title(make_workbook):
+    path = make_workbook({"THU_NS": {"plan": 12318.7, "last_year_full": 12000, "last_year": 5678, "actual": 5812,
+                                     "year_estimate": 12500}}, period="6 tháng")
+    sub = parse_grid(read_grid(path))
+    assert sub.problems == []
+    thu = sub.figures["THU_NS"]
+    assert (thu.plan, thu.last_year_full, thu.last_year, thu.actual, thu.year_estimate, thu.next_plan) == (
+        12318.7, 12000, 5678, 5812, 12500, None)
+    row = HEADER_ROW + 3
+    assert thu.cells == {"code": f"A{row}", "plan": f"E{row}", "last_year_full": f"F{row}", "last_year": f"G{row}",
+                         "actual": f"H{row}", "pct_plan": f"I{row}", "pct_last_year": f"J{row}",
+                         "year_estimate": f"K{row}"}
+
+
+@pytest.mark.parametrize("titles", [
+    # as staff retype them
+    {"F4": "Thực hiện năm trước", "G4": "Thực hiện cùng kỳ năm 2021", "H4": "Ước thực hiện 6 tháng đầu năm 2022",
+     "K4": "Ước thực hiện cả năm"},
+    # an in-year workbook made before the period titles: the annual titles
+    {"G4": "Thực hiện cùng kỳ năm trước", "H4": "Thực hiện kỳ báo cáo", "I4": "% so với kế hoạch"},
+])
+def test_period_titles_retyped_or_of_older_workbooks_still_read(make_workbook, titles):
+    def edit(book):
+        for cell, title in titles.items():
+            book["Số liệu"][cell] = title
+    path = make_workbook({"THU_NS": {"last_year_full": 12000, "last_year": 5678, "actual": 5812, "year_estimate": 1}},
+                         period="6 tháng", edit=edit)
+    sub = parse_grid(read_grid(path))
+    thu = sub.figures["THU_NS"]
+    assert (thu.last_year_full, thu.last_year, thu.actual, thu.year_estimate) == (12000, 5678, 5812, 1)
+    assert sub.problems == []
+
+
+def test_within_the_year_next_years_plan_is_not_asked_for_and_a_lost_column_is_named_for_the_period(make_workbook):
+    def edit(book):
+        book["Số liệu"]["H4"] = "Số liệu"
+    sub = parse_grid(read_grid(make_workbook(period="9 tháng", edit=edit)))
+    assert [(f.code, f.message) for f in sub.problems] == [
+        ("missing-column", "Thiếu cột «Thực hiện 9 tháng năm 2022» trong dòng tiêu đề. Đề nghị khôi phục cột này theo "
+                           "đúng mẫu.")]

@@ -19,8 +19,11 @@ from xltools.catalog import Catalog
 from xltools.cli import main
 from xltools.errors import OutputExists, XltoolsError
 from xltools.evaluate import evaluate_indicator
-from xltools.submission import Figure
+from xltools.submission import Figure, Period
+from xltools.grid import read_grid
+from xltools.parse import parse_grid
 from xltools.report import report_workbook, sentence
+from xltools.report.document import context_text
 from xltools.report.sentences import target_sentence
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -87,7 +90,7 @@ def test_meets_plan_and_level_with_last_year(catalog):
 
 def test_misses_plan_and_falls(catalog):
     assert _say(catalog, "THU_NS", plan=1200, last_year=1300, actual=1172.5) == (
-        "Tổng thu ngân sách đạt 1.172,5 tỷ đồng, bằng 97,7% kế hoạch và giảm 9,81% so với cùng kỳ")
+        "Tổng thu ngân sách đạt 1.172,5 tỷ đồng, bằng 97,71% kế hoạch và giảm 9,81% so với cùng kỳ")
 
 
 def test_falls_by_two_decimals(catalog):
@@ -190,7 +193,7 @@ def test_narrative_sits_under_its_section_and_parts_join_their_total(ward):
     assert text.index("- Tổng thu ngân sách ước đạt 1.172,5 tỷ đồng") > finance
     assert finance < text.index("Tập trung các giải pháp xử lý tình trạng nợ đọng thuế.") < text.index(
         "\n1.2. Doanh nghiệp\n")
-    assert "Trong đó, thu thuế, phí ước đạt 372,5 tỷ đồng, vượt 19% kế hoạch và giảm 6,99% so với cùng kỳ" in text
+    assert "Trong đó, thu thuế, phí ước đạt 372,5 tỷ đồng, vượt 19,01% kế hoạch và giảm 6,99% so với cùng kỳ" in text
     assert "\n- Thu thuế, phí" not in text
     assert "II. ĐÁNH GIÁ CHUNG\n1. Tồn tại, hạn chế\nCông tác giải phóng mặt bằng còn chậm." in text
     assert text.count("./.") == 1 and "Tập trung các giải pháp thu ngân sách./." in text
@@ -399,11 +402,49 @@ def test_dated_report_and_numbered_document(make_workbook, catalog):
 
 
 def test_half_year_report(make_workbook):
-    text = report_of(make_workbook(FIGURES, period="6 tháng"))
-    assert "Tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội 6 tháng năm 2022; nhiệm vụ, giải pháp trọng " \
-           "tâm thời gian tới" in text
-    assert "6 tháng năm 2022, kế hoạch đề ra 5 chỉ tiêu chủ yếu" in text
-    assert "Quý I năm 2022, kế hoạch đề ra" in report_of(make_workbook(FIGURES, name="q1.xlsx", period="Quý I"))
+    notes = {"Nhiệm vụ, giải pháp 6 tháng cuối năm": "Tập trung thu ngân sách."}
+    text = report_of(make_workbook(FIGURES, period="6 tháng", notes=notes))
+    assert "Tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội 6 tháng đầu năm 2022; nhiệm vụ, giải pháp " \
+           "trọng tâm 6 tháng cuối năm 2022" in text
+    assert "6 tháng đầu năm 2022, kế hoạch năm đề ra 5 chỉ tiêu chủ yếu, có 4/5 chỉ tiêu đạt tiến độ hoặc đã đạt " \
+           "kế hoạch năm[1], 1 chỉ tiêu chưa đạt kế hoạch năm[2]" in text
+    assert "Phần thứ hai\nNHIỆM VỤ, GIẢI PHÁP TRỌNG TÂM 6 THÁNG CUỐI NĂM 2022\nI. NHIỆM VỤ VÀ GIẢI PHÁP CHỦ YẾU\n" \
+           "Tập trung thu ngân sách./." in text
+    assert "Quý I năm 2022, kế hoạch năm đề ra" in report_of(make_workbook(FIGURES, name="q1.xlsx", period="Quý I"))
+
+
+def test_an_older_in_year_workbook_keeps_its_narrative_and_drops_next_years_targets(make_workbook):
+    def older(book):  # made before the period titles: the annual tasks row, next year's plan typed
+        sheet = book["Thuyết minh"]
+        for row in sheet.iter_rows():
+            if row[0].value == "Nhiệm vụ, giải pháp 6 tháng cuối năm":
+                row[0].value, row[1].value = "Nhiệm vụ, giải pháp năm sau", "Tập trung thu ngân sách."
+    text = report_of(make_workbook(FIGURES, period="6 tháng", edit=older))
+    assert "II. NHIỆM VỤ VÀ GIẢI PHÁP CHỦ YẾU" not in text and "MỤC TIÊU VÀ CÁC CHỈ TIÊU" not in text
+    assert "I. NHIỆM VỤ VÀ GIẢI PHÁP CHỦ YẾU\nTập trung thu ngân sách./." in text
+
+
+@pytest.mark.parametrize("period, amount", [("6 tháng", "bằng 47,18% kế hoạch năm, tăng 2,36% so với cùng kỳ"),
+                                            ("Năm", "bằng 47,18% kế hoạch và tăng 2,36% so với cùng kỳ")])
+def test_within_the_year_an_amount_is_a_share_of_the_annual_plan(catalog, period, amount):
+    result = evaluate_indicator(catalog["THU_NS"], Figure("THU_NS", 1, plan=12318.7, last_year=5678, actual=5812),
+                                Period.parse(period))
+    assert sentence(result, catalog, estimate=True) == f"Tổng thu ngân sách ước đạt 5.812 tỷ đồng, {amount}"
+    assert result.status == {"6 tháng": "on_pace", "Năm": "missed"}[period]
+
+
+def test_within_the_year_levels_say_reached_or_not_yet_and_the_estimate_gives_the_year(catalog):
+    say = lambda code, **values: sentence(evaluate_indicator(catalog[code], Figure(code, 1, **values),
+                                                             Period.parse("9 tháng")), catalog, estimate=True)
+    assert say("SDD_TL", plan=7.5, last_year=7.7, actual=7.8) == (
+        "Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng đến nay ước còn 7,8%, chưa đạt kế hoạch năm (dưới 7,5%), tăng 0,1 "
+        "điểm phần trăm so với cùng kỳ")
+    assert say("TANG_TRUONG", plan=11, actual=11.2) == "Tăng trưởng kinh tế ước đạt 11,2%, đã đạt kế hoạch năm (11%)"
+    assert say("THU_NS", plan=1000, actual=700, year_estimate=1172.5) == (
+        "Tổng thu ngân sách ước đạt 700 tỷ đồng, bằng 70% kế hoạch năm; dự kiến cả năm đạt 1.172,5 tỷ đồng, vượt "
+        "17,25% kế hoạch năm")
+    assert say("THU_NS", plan=1000, actual=700, year_estimate=950).endswith(
+        "; dự kiến cả năm đạt 950 tỷ đồng, bằng 95% kế hoạch năm")
 
 
 # ---------------------------------------------------------------------------------- default catalog, demo
@@ -474,5 +515,90 @@ def test_libreoffice_renders_the_demo_city_report(demo_city, tmp_path):
 def test_report_without_targets_or_narrative_ends_on_its_last_sentence(make_workbook):
     text = report_of(make_workbook({"LUA_DT": {"plan": 2516, "actual": 2447.6}}))
     assert "Phần thứ hai" not in text and "II. ĐÁNH GIÁ CHUNG" not in text
-    assert "- Diện tích lúa ước đạt 2.447,6 ha, bằng 97,3% kế hoạch./.\n" in text
+    assert "- Diện tích lúa ước đạt 2.447,6 ha, bằng 97,28% kế hoạch./.\n" in text
     assert "có 0/5 chỉ tiêu" not in text and "chưa có chỉ tiêu nào đạt kế hoạch, 5 chỉ tiêu chưa đủ số liệu" in text
+
+
+# ---------------------------------------------------------------------------------------- report periods
+
+# One city report per kind of period, from the demo city's months (tests/months.py); the golden file's name.
+PERIODS = {"Tháng 10": "thang-10", "10 tháng": "10-thang", "Quý II": "quy-2", "6 tháng": "6-thang",
+           "9 tháng": "9-thang", "Năm": "nam"}
+
+
+@pytest.fixture(scope="module")
+def period_workbooks(tmp_path_factory, full_catalog):
+    """Return period label -> the city workbook of that period, its figures accumulated from the months."""
+    from months import monthly_submissions, write_city
+    from xltools.accumulate import accumulate
+
+    months = monthly_submissions(full_catalog)
+    folder = tmp_path_factory.mktemp("periods")
+    out = {}
+    for label, slug in PERIODS.items():
+        period = Period.parse(label)
+        sub = accumulate([m for m in months if m.period.last_month in period.months], full_catalog, period)
+        notes = {"Hạn chế, yếu kém": "Tiến độ giải ngân vốn đầu tư công còn chậm.",
+                 f"Nhiệm vụ, giải pháp {period.ahead}": "Tập trung thu ngân sách, đẩy nhanh giải ngân vốn đầu tư công."}
+        out[label] = write_city(folder / f"{slug}.xlsx", full_catalog, sub, notes)
+    return out
+
+
+@needs_demo
+@pytest.mark.parametrize("label", PERIODS)
+def test_period_report_golden(period_workbooks, label):
+    check_golden(f"report_period_{PERIODS[label]}.txt", report_of(period_workbooks[label]))
+
+
+PROGRESS = {"Đạt tiến độ", "Chậm tiến độ", "Đã đạt", "Chưa đạt", "Dự kiến vượt kế hoạch năm", "Chưa có kế hoạch"}
+
+
+@needs_demo
+def test_half_year_city_report_speaks_of_progress_and_never_of_missing_the_plan(period_workbooks, full_catalog,
+                                                                                tmp_path):
+    context = context_of(period_workbooks["6 tháng"])
+    text = context_text(context)
+    assert "không đạt" not in text.casefold()
+    assert "kinh tế - xã hội 6 tháng đầu năm 2022; nhiệm vụ, giải pháp trọng tâm 6 tháng cuối năm 2022" in text
+    assert "Ước thực hiện 6 tháng đầu năm 2022" in context.appendix_columns
+    assert context.appendix_columns[-2:] == ["Đánh giá tiến độ", "Ước thực hiện cả năm 2022"]
+    assert "- Thu ngân sách ước đạt 478,1 tỷ đồng, bằng 47,68% kế hoạch năm, tăng 6,62% so với cùng kỳ" in text
+    verdicts = {row.cells[8].split(" (")[0] for row in context.appendix if not row.group and row.cells[8]}
+    assert verdicts == PROGRESS
+    assert context.summary.in_year and context.summary.reached + len(context.summary.behind) == 25
+    # The same figures in an annual workbook are judged against the plan: "không đạt".
+    half = parse_grid(read_grid(period_workbooks["6 tháng"]))
+    half.period_label = "Năm"
+    from months import write_city
+
+    annual = context_text(context_of(write_city(tmp_path / "nam.xlsx", full_catalog, half)))
+    assert "chỉ tiêu không đạt kế hoạch[" in annual and "| Không đạt |" in annual
+
+
+@needs_demo
+def test_twelve_months_give_the_seeds_summary_of_the_year(period_workbooks):
+    summary = context_of(period_workbooks["Năm"]).summary
+    assert (len(summary.exceeded), len(summary.met), len(summary.missed), summary.unknown) == (9, 12, 4, [])
+
+
+@needs_demo
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not have_soffice() or not shutil.which("pdftotext"), reason="LibreOffice is not installed")
+def test_libreoffice_renders_the_half_year_report(period_workbooks, tmp_path):
+    pdf = _pdf(report_workbook(period_workbooks["6 tháng"], tmp_path / "bao-cao-6-thang.docx"), tmp_path)
+    flat = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+    for expected in ("6 tháng đầu năm 2022", "NHIỆM VỤ, GIẢI PHÁP TRỌNG TÂM 6 THÁNG CUỐI NĂM 2022",
+                     "bằng 47,68% kế hoạch năm", "Đánh giá tiến độ", "Đạt tiến độ (thời gian: 50%)",
+                     "Biểu đồ: Tỷ lệ thực hiện so với kế hoạch năm"):
+        assert expected in flat, expected
+    assert "không đạt" not in flat.casefold()
+
+
+def test_a_workbook_of_an_unknown_period_gives_no_report(make_workbook, tmp_path, capsys):
+    def quy_v(book):
+        book["Thông tin"]["B4"] = "Quý V"
+    path = make_workbook(FIGURES, edit=quy_v)
+    assert main(["report", str(path), "-o", str(tmp_path / "bc.docx")]) == 2
+    err = capsys.readouterr().err
+    assert "ward.xlsx, trang «Thông tin», ô B4: không lập được báo cáo vì «Quý V» không phải kỳ báo cáo hợp lệ" in err
+    assert "Quý I … Quý IV" in err and not (tmp_path / "bc.docx").exists()

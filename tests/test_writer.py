@@ -102,3 +102,30 @@ def test_printed_guide_and_info_show_every_word(catalog, tmp_path, city):
         assert line in printed
     if city:
         assert recipients in printed
+
+
+def test_a_half_year_workbook_names_its_columns_for_the_period(make_workbook):
+    book = load_workbook(make_workbook(period="6 tháng"))
+    data = book[DATA_SHEET]
+    assert [cell.value for cell in data[4]] == [
+        "Mã", "STT", "Chỉ tiêu", "ĐVT", "Kế hoạch năm", "Thực hiện cả năm 2021", "Cùng kỳ năm 2021",
+        "Thực hiện 6 tháng năm 2022", "% so với kế hoạch năm", "% so với cùng kỳ", "Ước thực hiện cả năm 2022", "Ghi chú"]
+    assert data["A2"].value == "Phường Trần Phú — Kỳ báo cáo: 6 tháng năm 2022"
+    # The two % columns divide the period's actual (H) by the plan (E) and by the same period last year (G).
+    assert data["I7"].value == '=IF(AND(ISNUMBER(E7),ISNUMBER(H7)),IF(E7>0,H7/E7*100,""),"")'
+    assert data["J7"].value == '=IF(AND(ISNUMBER(G7),ISNUMBER(H7)),IF(G7>0,H7/G7*100,""),"")'
+    assert all(data[f"{column}7"].protection.locked is False for column in "EFGHKL")
+    notes = [cell.value for cell in book[NOTES_SHEET]["A"]]
+    assert "Nhiệm vụ, giải pháp 6 tháng cuối năm" in notes and "Nhiệm vụ, giải pháp năm sau" not in notes
+
+
+def test_data_rows_are_as_tall_as_their_wrapped_names(full_catalog, tmp_path):
+    book = build_workbook(full_catalog, unit_code="TRAN_PHU", unit_name="Phường Trần Phú", year=2022)
+    data = book[DATA_SHEET]
+    heights = {data[f"C{row}"].value: data.row_dimensions[row].height for row in range(5, data.max_row + 1)}
+    # One line stays automatic; a long name or section heading gets the lines it wraps into.
+    assert heights["Tổng đàn lợn"] is None
+    long_name = "Tỷ lệ hồ sơ thủ tục hành chính tiếp nhận và xử lý qua dịch vụ công trực tuyến mức độ 3 và 4"
+    assert heights[long_name] >= 2 * 12 * 1.35
+    assert heights["1.1. Hoạt động Thương mại - Dịch vụ, Sản xuất Công nghiệp - TTCN"] >= 2 * 12 * 1.35
+    assert data.row_dimensions[4].height >= 48

@@ -47,12 +47,23 @@ COLUMNS: dict[str, str] = {
     "rank": "Nêu phường dẫn đầu",
     "decimals": "Số chữ số thập phân",
     "hint": "Hướng dẫn nhập",
+    "accumulation": "Cách tính lũy kế",
 }
 
 # The words staff may type in the enumerated columns, and what they mean.
 KINDS = {"giá trị": "amount", "số lượng": "count", "tỷ lệ": "rate", "tăng trưởng": "growth"}
 DIRECTIONS = {"tăng": "higher", "giảm": "lower", "giảm bớt": "reduce_by"}
 RULES = {"cộng": "sum", "tỷ lệ": "ratio", "bình quân": "weighted", "thành phố": "city"}
+# How figures of successive months make a longer period's (DHIS2's aggregation type): amounts add up, levels
+# take the figure at the period's end, rates and means are worked out again from their accumulated parts.
+ACCUMULATIONS = {"cộng dồn": "sum", "số cuối kỳ": "last", "tính lại": "recompute"}
+
+
+def default_accumulation(kind: str, rule: str) -> str:
+    """Return how an indicator of `kind` consolidated by `rule` accumulates when the catalog does not say."""
+    if rule in ("ratio", "weighted"):
+        return "recompute"
+    return "last" if kind in ("rate", "growth") else "sum"
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,17 @@ class Indicator:
     rank: bool = False
     decimals: int = 2
     hint: str = ""
+    accumulation: str = ""  # sum | last | recompute; "" for the default of the kind (accumulates)
+
+    @property
+    def accumulates(self) -> str:
+        """Return how the indicator accumulates over the months: sum, last or recompute."""
+        return self.accumulation or default_accumulation(self.kind, self.rule)
+
+    @property
+    def ratio_scale(self) -> float:
+        """Return what numerator / denominator is multiplied by: 100 for a rate in percent, else 1."""
+        return 100.0 if self.is_rate or "%" in self.unit else 1.0
 
     @property
     def is_rate(self) -> bool:
@@ -127,7 +149,7 @@ class Catalog:
 
     def rows(self) -> list[list]:
         """Return the catalog as sheet rows: the Vietnamese header, then one row per indicator."""
-        words = {"kind": KINDS, "direction": DIRECTIONS, "rule": RULES}
+        words = {"kind": KINDS, "direction": DIRECTIONS, "rule": RULES, "accumulation": ACCUMULATIONS}
         out = [list(COLUMNS.values())]
         for ind in self:
             row = []
@@ -213,15 +235,16 @@ def _indicator(cell, where: str) -> Indicator:
 
     key = number("key")
     decimals = number("decimals")
+    kind, rule = choice("kind", KINDS, "giá trị"), choice("rule", RULES, "cộng")
     return Indicator(
         code=cell("code"),
         name=cell("name"),
         unit=cell("unit"),
         group=cell("group"),
         section=cell("section"),
-        kind=choice("kind", KINDS, "giá trị"),
+        kind=kind,
         direction=choice("direction", DIRECTIONS, "tăng"),
-        rule=choice("rule", RULES, "cộng"),
+        rule=rule,
         numerator=cell("numerator"),
         denominator=cell("denominator"),
         weight=cell("weight"),
@@ -234,6 +257,7 @@ def _indicator(cell, where: str) -> Indicator:
         rank=bool(cell("rank")),
         decimals=2 if decimals is None else int(decimals),
         hint=cell("hint"),
+        accumulation=choice("accumulation", ACCUMULATIONS, _word(ACCUMULATIONS, default_accumulation(kind, rule))),
     )
 
 
@@ -249,6 +273,10 @@ def _validate(catalog: Catalog, source: str) -> None:
             raise CatalogError(f"{source}: chỉ tiêu «{ind.code}» tổng hợp theo tỷ lệ nhưng thiếu mã tử số hoặc mẫu số.")
         if ind.rule == "weighted" and not ind.weight:
             raise CatalogError(f"{source}: chỉ tiêu «{ind.code}» tính bình quân nhưng thiếu mã trọng số.")
+        if ind.accumulates == "recompute" and ind.rule not in ("ratio", "weighted"):
+            raise CatalogError(f"{source}: chỉ tiêu «{ind.code}», cột «{COLUMNS['accumulation']}» ghi "
+                               f"«{_word(ACCUMULATIONS, 'recompute')}» nhưng chỉ tiêu không tổng hợp theo tỷ lệ hay "
+                               "bình quân nên không có gì để tính lại; đề nghị ghi «cộng dồn» hoặc «số cuối kỳ».")
         for name, code in needed.items():
             if code and code not in catalog.by_code:
                 raise CatalogError(f"{source}: chỉ tiêu «{ind.code}», cột «{COLUMNS[name]}» ghi mã «{code}» không có trong danh mục.")

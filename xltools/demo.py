@@ -18,14 +18,28 @@ from importlib import resources
 from pathlib import Path
 
 from .catalog import Catalog, Indicator, default_catalog
-from .layout import INPUT_FIELDS
+from .layout import INPUT_FIELDS, YEAR_END_INPUTS
 from .writer import build_workbook, save_workbook, write_figures
 
-__all__ = ["WARDS", "SLIPS", "CITY", "write_demo_wards", "write_city_base", "run_demo", "ward_figures",
+__all__ = ["WARDS", "SLIPS", "CITY", "CITY_INFO", "write_demo_wards", "write_city_base", "run_demo", "ward_figures",
            "random_ward_figures"]
 
 YEAR = 2022
+FIELDS = YEAR_END_INPUTS  # the demo's workbooks are annual: no full-year estimate
 CITY = ("THANH_PHO_HA_TINH", "Thành phố Hà Tĩnh")
+# What the city's info sheet says for the report's header and signature.
+CITY_INFO = {
+    "parent_agency": "",
+    "agency": "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ TĨNH",
+    "place": "Hà Tĩnh",
+    "doc_number": "",
+    "resolution": "Nghị quyết số 27/NQ-HĐND ngày 28/12/2021 của HĐND thành phố",
+    "signer_role": "TM. ỦY BAN NHÂN DÂN",
+    "signer_title": "CHỦ TỊCH",
+    "signer": "",
+    "recipients": "Thường trực Thành ủy; Thường trực HĐND thành phố; Chủ tịch, các PCT UBND thành phố; "
+                  "Các phòng, ban, đơn vị thuộc thành phố; UBND các phường, xã",
+}
 # (code, name, weight of commerce and services, weight of farming)
 WARDS = [
     ("TRAN_PHU", "Phường Trần Phú", 1.6, 0.05),
@@ -87,7 +101,7 @@ def city_figures() -> dict[str, dict[str, float | None]]:
     text = resources.files("xltools.data").joinpath("city_2022.csv").read_text(encoding="utf-8")
     out = {}
     for row in csv.DictReader(text.splitlines()):
-        out[row["code"]] = {name: float(row[name]) if row[name].strip() else None for name in INPUT_FIELDS}
+        out[row["code"]] = {name: float(row[name]) if row.get(name, "").strip() else None for name in INPUT_FIELDS}
     return out
 
 
@@ -150,21 +164,21 @@ def ward_figures(catalog: Catalog, city: dict, seed: int = YEAR) -> dict[str, di
         if ind.code in SINGLE_WARD:
             for ward in codes:
                 wards[ward][ind.code] = {name: (figures[name] if ward == SINGLE_WARD[ind.code] else
-                                                (0 if figures[name] is not None else None)) for name in INPUT_FIELDS}
+                                                (0 if figures[name] is not None else None)) for name in FIELDS}
             return
         if ind.code in denominators:
             base = [p * rng.uniform(0.85, 1.15) for p in people]
         else:
             base = [(farm if _is_farm(ind) else trade) * rng.uniform(0.7, 1.3) for _, _, trade, farm in WARDS]
         split = {name: _split(figures[name], [b * rng.uniform(0.98, 1.02) for b in base], ind.decimals)
-                 for name in INPUT_FIELDS}
+                 for name in FIELDS}
         for i, ward in enumerate(codes):
-            wards[ward][ind.code] = {name: split[name][i] for name in INPUT_FIELDS}
+            wards[ward][ind.code] = {name: split[name][i] for name in FIELDS}
 
     def numerator(ind: Indicator, ratio: Indicator) -> None:
         figures = city[ind.code]
         split = {}
-        for name in INPUT_FIELDS:
+        for name in FIELDS:
             bottom = [wards[ward].get(ratio.denominator, {}).get(name) for ward in codes]
             if figures[name] is None or any(b is None for b in bottom):
                 split[name] = [None] * len(codes)
@@ -172,7 +186,7 @@ def ward_figures(catalog: Catalog, city: dict, seed: int = YEAR) -> dict[str, di
             shares = [b * rng.uniform(0.98, 1.02) for b in bottom]
             split[name] = _split(figures[name], shares, ind.decimals, caps=bottom)
         for i, ward in enumerate(codes):
-            wards[ward][ind.code] = {name: split[name][i] for name in INPUT_FIELDS}
+            wards[ward][ind.code] = {name: split[name][i] for name in FIELDS}
 
     sums = [ind for ind in catalog if ind.ward_entered and ind.rule == "sum" and ind.code in city]
     for ind in sums:
@@ -186,7 +200,7 @@ def ward_figures(catalog: Catalog, city: dict, seed: int = YEAR) -> dict[str, di
             wards[ward][ind.code] = {
                 name: _total([wards[ward].get(child.code, {}).get(name) for child in catalog.children(ind.code)],
                              ind.decimals)
-                for name in INPUT_FIELDS
+                for name in FIELDS
             }
     for ind in catalog:
         if not ind.ward_entered or ind.code not in city or ind.rule in ("sum", "ratio"):
@@ -199,11 +213,11 @@ def ward_figures(catalog: Catalog, city: dict, seed: int = YEAR) -> dict[str, di
                 values[name] = _weigh_to(column, weights, figures[name], ind)
         for i, ward in enumerate(codes):
             wards[ward][ind.code] = {name: values[name][i] if name in values else figures[name]
-                                     for name in INPUT_FIELDS}
+                                     for name in FIELDS}
     for ind in ratios:
         if ind.code not in city:
             continue
-        scale = 100.0 if ind.is_rate or "%" in ind.unit else 1.0
+        scale = ind.ratio_scale
         for ward in codes:
             top, bottom = wards[ward].get(ind.numerator, {}), wards[ward].get(ind.denominator, {})
             wards[ward][ind.code] = {
@@ -231,7 +245,7 @@ def _weigh_to(values: list, weights: list, target, ind: Indicator) -> list:
 def random_ward_figures(catalog: Catalog, rng: random.Random) -> dict[str, dict[str, float]]:
     """Return random figures a careful ward would send: parts add up to totals, rates come from their parts,
     no jumps. For tests and benchmarks that need many clean wards of any catalog."""
-    fields = INPUT_FIELDS
+    fields = FIELDS
 
     def rounded(ind, values):
         return {name: round(v, max(ind.decimals, 0)) for name, v in values.items()}
@@ -259,8 +273,7 @@ def random_ward_figures(catalog: Catalog, rng: random.Random) -> dict[str, dict[
                                              {name: out[ind.denominator][name] * share for name in fields})
             elif step == "rates" and ind.rule == "ratio" and ind.numerator in out and ind.denominator in out:
                 top, bottom = out[ind.numerator], out[ind.denominator]
-                scale = 100 if ind.is_rate or "%" in ind.unit else 1
-                out[ind.code] = rounded(ind, {name: top[name] / bottom[name] * scale if bottom[name] else 0
+                out[ind.code] = rounded(ind, {name: top[name] / bottom[name] * ind.ratio_scale if bottom[name] else 0
                                               for name in fields})
                 if ind.direction == "reduce_by":
                     out[ind.code]["plan"] = out[ind.code]["next_plan"] = 0.5
@@ -350,20 +363,8 @@ def write_city_base(path: Path, catalog: Catalog | None = None, force: bool = Fa
     """Write the city workbook before consolidation: city-level figures, report details, the unit list."""
     catalog = catalog or default_catalog()
     city = city_figures()
-    info = {
-        "parent_agency": "",
-        "agency": "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ TĨNH",
-        "place": "Hà Tĩnh",
-        "doc_number": "",
-        "resolution": "Nghị quyết số 27/NQ-HĐND ngày 28/12/2021 của HĐND thành phố",
-        "signer_role": "TM. ỦY BAN NHÂN DÂN",
-        "signer_title": "CHỦ TỊCH",
-        "signer": "",
-        "recipients": "Thường trực Thành ủy; Thường trực HĐND thành phố; Chủ tịch, các PCT UBND thành phố; "
-                      "Các phòng, ban, đơn vị thuộc thành phố; UBND các phường, xã",
-    }
     book = build_workbook(catalog, unit_code=CITY[0], unit_name=CITY[1], year=YEAR, period="Năm", city=True,
-                          info=info, units=[(code, name) for code, name, *_ in WARDS])
+                          info=CITY_INFO, units=[(code, name) for code, name, *_ in WARDS])
     write_figures(book, {ind.code: city[ind.code] for ind in catalog if not ind.ward_entered and ind.code in city})
     save_workbook(book, path, force=force)
     return path

@@ -2,6 +2,13 @@
 
 Every division is guarded: a missing, zero or negative base gives no percentage and a
 stated reason, never an exception or an infinity.
+
+The status respects time. A period that closes the year is judged against the annual plan
+(vượt / đạt / không đạt kế hoạch). A period within the year never is: its figures are judged
+on the outlook for the year when the workbook gives a full-year estimate, else on progress,
+an amount that adds up over the months against the share of the year elapsed (or against
+last year's pace, where last year's same period and whole year are both known), a level or
+rate on whether it already stands at its target.
 """
 
 from __future__ import annotations
@@ -10,19 +17,41 @@ import math
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, Indicator
-from .submission import Figure, Submission
+from .submission import ANNUAL, Figure, Period, Submission
 
-__all__ = ["Result", "KeySummary", "evaluate", "evaluate_indicator", "key_summary", "STATUS_TEXT",
+__all__ = ["Result", "KeySummary", "evaluate", "evaluate_indicator", "key_summary", "STATUS_TEXT", "PACE_TOLERANCE",
            "pct_of_plan", "pct_of_last_year", "is_number", "finite"]
 
+# At the year's end.
 EXCEEDED, MET, MISSED, NO_PLAN, NO_DATA = "exceeded", "met", "missed", "no_plan", "no_data"
+# Within the year: the outlook from the full-year estimate (Ước thực hiện cả năm) ...
+EXPECT_EXCEEDED, EXPECT_MET, EXPECT_MISSED = "expect_exceeded", "expect_met", "expect_missed"
+# ... else the progress of an amount that adds up (OVER_PACE: a ceiling used faster than the year allows) ...
+ON_PACE, BEHIND, OVER_PACE = "on_pace", "behind", "over_pace"
+# ... or of a level or rate.
+REACHED, NOT_YET = "reached", "not_yet"
 STATUS_TEXT = {
     EXCEEDED: "Vượt kế hoạch",
     MET: "Đạt kế hoạch",
     MISSED: "Không đạt",
     NO_PLAN: "Chưa có kế hoạch",
     NO_DATA: "Chưa có số liệu",
+    EXPECT_EXCEEDED: "Dự kiến vượt kế hoạch năm",
+    EXPECT_MET: "Dự kiến đạt kế hoạch năm",
+    EXPECT_MISSED: "Dự kiến không đạt kế hoạch năm",
+    ON_PACE: "Đạt tiến độ",
+    BEHIND: "Chậm tiến độ",
+    OVER_PACE: "Cao hơn mức theo tiến độ",
+    REACHED: "Đã đạt",
+    NOT_YET: "Chưa đạt",
 }
+# Within the year, the statuses that count as on course and as not on course in the key-target summary.
+ON_TRACK_STATUSES = (ON_PACE, REACHED, EXPECT_EXCEEDED, EXPECT_MET)
+BEHIND_STATUSES = (BEHIND, OVER_PACE, NOT_YET, EXPECT_MISSED)
+# How far below its pace an amount may stand and still be on course ("đạt tiến độ"): a tenth of the pace. At
+# 6 months the pace is 50% of the annual plan (or last year's share at the same time), so 45% is on course and
+# 44% is behind. A ceiling (lower is better) may run a tenth above its pace.
+PACE_TOLERANCE = 0.10
 
 
 @dataclass(frozen=True)
@@ -37,6 +66,11 @@ class Result:
     change_unit: str  # "%" for amounts and counts, "điểm" (percentage points) for rates
     status: str
     reasons: dict[str, str] = field(default_factory=dict)
+    period: Period = ANNUAL
+    progress: str = ""  # within the year: the verdict on the period's own figures (status unless an estimate)
+    basis: str = ""  # within the year: estimate | time | last_year | level, what the status rests on
+    pace: float | None = None  # an amount that adds up, within the year: the % of plan it should stand at by now
+    pct_estimate: float | None = None  # the full-year estimate in % of plan
 
     @property
     def code(self) -> str:
@@ -134,12 +168,41 @@ def _status(ind: Indicator, plan, last_year, actual) -> str:
     return MET if achieved == planned else MISSED
 
 
-def evaluate_indicator(ind: Indicator, figure: Figure | None) -> Result:
-    """Return the Result for one indicator and its figures (or None when the workbook lacks the row)."""
+_IN_YEAR = {EXCEEDED: REACHED, MET: REACHED, MISSED: NOT_YET}
+_EXPECTED = {EXCEEDED: EXPECT_EXCEEDED, MET: EXPECT_MET, MISSED: EXPECT_MISSED}
+
+
+def _progress(ind: Indicator, plan, last_year, actual, last_year_full,
+              period: Period) -> tuple[str, str, float | None]:
+    """Return the verdict on figures of a period within the year, its basis, and the pace (% of plan) it used."""
+    status = _status(ind, plan, last_year, actual)
+    if status in (NO_DATA, NO_PLAN):
+        return status, "", None
+    if ind.accumulates != "sum" or ind.direction == "reduce_by" or plan <= 0:
+        return _IN_YEAR[status], "level", None
+    share, basis = period.share_of_year, "time"
+    if last_year is not None and last_year_full is not None and last_year >= 0 and last_year_full > 0:
+        share, basis = last_year / last_year_full, "last_year"
+    due = plan * share
+    slack = 1e-9 * max(1.0, abs(due))
+    if ind.direction == "lower":
+        on_course = actual <= due * (1 + PACE_TOLERANCE) + slack
+        return (ON_PACE if on_course else OVER_PACE), basis, share * 100
+    on_course = actual >= due * (1 - PACE_TOLERANCE) - slack
+    return (ON_PACE if on_course else BEHIND), basis, share * 100
+
+
+def evaluate_indicator(ind: Indicator, figure: Figure | None, period: Period | None = None) -> Result:
+    """Return the Result for one indicator and its figures (or None when the workbook lacks the row).
+
+    `period` (None: the year) decides how the status is judged; see the module's docstring.
+    """
+    period = period or ANNUAL
     if figure is None:
-        plan = last_year = actual = None
+        plan = last_year = actual = estimate = last_year_full = None
     else:
         plan, last_year, actual = finite(figure.plan), finite(figure.last_year), finite(figure.actual)
+        estimate, last_year_full = finite(figure.year_estimate), finite(figure.last_year_full)
     pct_plan, plan_reason = _pct_of_plan(ind, plan, last_year, actual)
     pct_last_year, last_year_reason = _ratio(actual, last_year, "số cùng kỳ")
     change, change_reason = _change(ind, actual, last_year, pct_last_year, last_year_reason)
@@ -150,6 +213,18 @@ def evaluate_indicator(ind: Indicator, figure: Figure | None) -> Result:
         reasons["pct_last_year"] = last_year_reason
     if change_reason:
         reasons["change"] = change_reason
+    if period.closes_year:
+        status = progress = _status(ind, plan, last_year, actual)
+        basis, pace, pct_estimate = "", None, None
+    else:
+        progress, basis, pace = _progress(ind, plan, last_year, actual, last_year_full, period)
+        status = progress
+        # The estimate of the whole year is measured as the year's result is: a reduction from last year's end.
+        base = last_year_full if ind.direction == "reduce_by" else last_year
+        pct_estimate = _pct_of_plan(ind, plan, base, estimate)[0] if estimate is not None else None
+        outlook = _status(ind, plan, base, estimate) if estimate is not None and actual is not None else NO_DATA
+        if outlook in _EXPECTED:
+            status, basis = _EXPECTED[outlook], "estimate"
     return Result(
         indicator=ind,
         figure=figure,
@@ -157,41 +232,59 @@ def evaluate_indicator(ind: Indicator, figure: Figure | None) -> Result:
         pct_last_year=pct_last_year,
         change=change,
         change_unit="điểm" if ind.is_rate else "%",
-        status=_status(ind, plan, last_year, actual),
+        status=status,
         reasons=reasons,
+        period=period,
+        progress=progress,
+        basis=basis,
+        pace=pace,
+        pct_estimate=pct_estimate,
     )
 
 
 def evaluate(submission: Submission, catalog: Catalog) -> list[Result]:
-    """Return one Result per catalog indicator, in catalog order."""
-    return [evaluate_indicator(ind, submission.figure(ind.code)) for ind in catalog]
+    """Return one Result per catalog indicator, in catalog order, judged as the submission's period asks."""
+    period = submission.period or ANNUAL
+    return [evaluate_indicator(ind, submission.figure(ind.code), period) for ind in catalog]
 
 
 @dataclass(frozen=True)
 class KeySummary:
-    """How the key targets went: the groups always add up to `total`."""
+    """How the key targets went: the groups always add up to `total`.
+
+    At the year's end the groups are exceeded, met, missed and unknown; within the year
+    (`in_year`) they are on_track, behind and unknown, and the year-end groups stay empty.
+    """
 
     total: int
     exceeded: list[Result]
     met: list[Result]
     missed: list[Result]
     unknown: list[Result]
+    on_track: list[Result] = field(default_factory=list)
+    behind: list[Result] = field(default_factory=list)
+    in_year: bool = False
 
     @property
     def reached(self) -> int:
-        return len(self.exceeded) + len(self.met)
+        return len(self.on_track) if self.in_year else len(self.exceeded) + len(self.met)
 
     def names(self, group: str) -> list[str]:
-        """Return the names of the key targets in `group` (exceeded, met, missed or unknown), in key order."""
+        """Return the names of the key targets in `group` (exceeded, met, missed, on_track, behind or unknown),
+        in key order."""
         return [result.indicator.name for result in getattr(self, group)]
 
     def groups(self) -> dict[str, list[str]]:
-        """Return group -> names of its key targets, for every group including empty ones."""
-        return {group: self.names(group) for group in ("exceeded", "met", "missed", "unknown")}
+        """Return group -> names of its key targets, for every group of the period including empty ones."""
+        names = ("on_track", "behind", "unknown") if self.in_year else ("exceeded", "met", "missed", "unknown")
+        return {group: self.names(group) for group in names}
 
 
 def key_summary(results: list[Result]) -> KeySummary:
     """Return the summary of key targets among `results`."""
     keys = sorted((r for r in results if r.indicator.key), key=lambda r: r.indicator.key)
     pick = lambda *statuses: [r for r in keys if r.status in statuses]
-    return KeySummary(len(keys), pick(EXCEEDED), pick(MET), pick(MISSED), pick(NO_PLAN, NO_DATA))
+    unknown = pick(NO_PLAN, NO_DATA)
+    if results and not results[0].period.closes_year:
+        return KeySummary(len(keys), [], [], [], unknown, pick(*ON_TRACK_STATUSES), pick(*BEHIND_STATUSES), True)
+    return KeySummary(len(keys), pick(EXCEEDED), pick(MET), pick(MISSED), unknown)

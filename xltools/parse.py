@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 
-from .findings import Finding, finding
+from .findings import finding
 from .grid import DEFAULT_LIMITS, Grid, Limits, cell_address, cell_text, column_letter, date_text, read_grid
-from .layout import (DATA_COLUMNS, DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET,
-                     NUMBER_FIELDS, UNITS_SHEET)
+from .layout import (DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS,
+                     OPTIONAL_FIELDS, UNITS_SHEET, column_field, data_titles, label_key)
 from .numbers import NumberTextError, format_number, parse_number
-from .submission import Figure, Submission
+from .submission import ANNUAL, Figure, Submission
 from .vntext import repair
 
 __all__ = ["parse_grid", "read_submission", "parse_units", "is_excel_error", "label_key"]
@@ -29,11 +28,6 @@ EXCEL_MAX_TEXT = 32_767  # Excel's own limit on the characters of one cell; long
 def is_excel_error(value) -> bool:
     """Return True for an Excel error value such as `#DIV/0!` or `#REF!`."""
     return isinstance(value, str) and bool(_EXCEL_ERROR.match(value.strip()))
-
-
-def label_key(text) -> str:
-    """Return what identifies a label or column title: the same ignoring case, spacing and Unicode composition."""
-    return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold() if text is not None else ""
 
 
 def _text(value) -> str:
@@ -112,13 +106,29 @@ def _year(value) -> int | None:
 
 
 def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
-    """Return the header row index and field -> column index, found by column titles."""
-    titles = {label_key(title): name for name, title in DATA_COLUMNS.items()}
+    """Return the header row index and field -> column index, found by column titles (column_field)."""
     for r, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        found = {titles[label_key(cell)]: c for c, cell in enumerate(row) if label_key(cell) in titles}
+        found = {}
+        for c, cell in enumerate(row):
+            name = column_field(cell) if isinstance(cell, str) else None
+            if name is not None:
+                found[name] = c
         if "code" in found and "name" in found:
             return r, found
     return None
+
+
+def _required_columns(sub: Submission) -> dict[str, str]:
+    """Return field -> title of the columns the data sheet must have: next year's plan only at the year's end.
+
+    A workbook without a period is read as the year's; one with a period that is not one (check reports it)
+    is not asked for next year's plan.
+    """
+    closes_year = sub.period.closes_year if sub.period else not sub.period_label.strip()
+    period = sub.period or ANNUAL
+    titles = data_titles(None if period.is_annual else period.text(), sub.year)
+    return {name: title for name, title in titles.items()
+            if name not in OPTIONAL_FIELDS and (name != "next_plan" or closes_year)}
 
 
 def _parse_data(grid: Grid, sub: Submission) -> None:
@@ -131,11 +141,10 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
         sub.problems.append(finding("missing-header", file=sub.file, sheet=sheet, cell="A1"))
         return
     header_row, columns = header
-    for name, title in DATA_COLUMNS.items():
+    for name, title in _required_columns(sub).items():
         if name not in columns:
-            sub.problems.append(
-                finding("missing-column", file=sub.file, sheet=sheet, cell=cell_address(header_row, 0), title=title)
-            )
+            sub.problems.append(finding("missing-column", file=sub.file, sheet=sheet, cell=cell_address(header_row, 0),
+                                        title=title))
     letters = {name: column_letter(c) for name, c in columns.items()}
     texts = [(name, c, letters[name]) for name in ("name", "unit", "note") if (c := columns.get(name)) is not None]
     numbers = [(name, c, letters[name]) for name in NUMBER_FIELDS if (c := columns.get(name)) is not None]

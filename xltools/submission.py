@@ -8,13 +8,12 @@ Submissions from grids; check, evaluate, merge, the archive and the report take 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .errors import BadArguments
 from .findings import Finding
-from .layout import DATA_SHEET, LEVELS
+from .layout import DATA_SHEET, INPUT_FIELDS, LEVELS, label_key
 
 __all__ = ["Period", "PeriodError", "Figure", "Submission", "period_text", "PERIOD_CHOICES", "ANNUAL"]
 
@@ -50,7 +49,7 @@ class Period:
         Case, spacing and Unicode composition do not matter. Raise PeriodError naming the
         valid periods otherwise.
         """
-        period = _parse(_key(text))
+        period = _parse(label_key(text))
         if period is None:
             shown = str(text).strip() if text is not None else ""
             what = f"«{shown}» không phải kỳ báo cáo hợp lệ" if shown else "chưa ghi kỳ báo cáo"
@@ -60,7 +59,7 @@ class Period:
     @classmethod
     def find(cls, text) -> Period | None:
         """Return the Period written as `text`, or None when it is not one."""
-        return _parse(_key(text))
+        return _parse(label_key(text))
 
     @property
     def months(self) -> range:
@@ -93,15 +92,39 @@ class Period:
             return words
         return f"năm {year}" if self.kind == "year" else f"{words} năm {year}"
 
+    def title_text(self, year=None) -> str:
+        """Return how the period reads in a report's title: `6 tháng đầu năm 2022`, else as `text`."""
+        if self.kind == "half":
+            return f"6 tháng đầu năm {year}" if year else "6 tháng đầu năm"
+        return self.text(year)
+
+    @property
+    def ahead(self) -> str:
+        """Return what comes after the period, as the narrative sheet names its tasks: `năm sau`, `6 tháng cuối năm`."""
+        if self.closes_year:
+            return "năm sau"
+        if self.cumulative and self.last_month in (6, 9):
+            return f"{12 - self.last_month} tháng cuối năm"
+        return "quý tới" if self.kind == "quarter" else "tháng tới"
+
+    def ahead_text(self, year) -> str:
+        """Return the period the report's second part plans for: `năm 2023`, `6 tháng cuối năm 2022`,
+        `quý III năm 2022`, `tháng 11 năm 2022` (after `Tháng 12`, `tháng 1 năm 2023`)."""
+        if self.closes_year:
+            return f"năm {year + 1}"
+        if self.cumulative and self.last_month in (6, 9):
+            return f"{self.ahead} {year}"
+        if self.kind == "quarter":
+            number = self.last_month // 3 % 4 + 1
+            return f"quý {_ROMAN[number - 1]} năm {year + (number == 1)}"
+        month = self.last_month % 12 + 1
+        return f"tháng {month} năm {year + (month == 1)}"
+
     def __str__(self) -> str:
         return self.label
 
 
 ANNUAL = Period("Năm", "year", 1, 12)
-
-
-def _key(text) -> str:
-    return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold() if text is not None else ""
 
 
 _MONTH = re.compile(r"^tháng 0?(\d{1,2})$")
@@ -150,6 +173,8 @@ class Figure:
     last_year: float | None = None
     actual: float | None = None
     next_plan: float | None = None
+    year_estimate: float | None = None  # Ước thực hiện cả năm: the whole year's expected result, within the year
+    last_year_full: float | None = None  # Thực hiện cả năm trước: last year's whole-year result
     pct_plan: float | None = None
     pct_last_year: float | None = None
     note: str = ""
@@ -204,3 +229,7 @@ class Submission:
 
     def figure(self, code: str) -> Figure | None:
         return self.figures.get(code)
+
+    def input_values(self) -> dict[str, dict[str, float | None]]:
+        """Return code -> field -> figure of the input columns, as writer.write_figures takes them."""
+        return {code: {name: figure.value(name) for name in INPUT_FIELDS} for code, figure in self.figures.items()}

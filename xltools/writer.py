@@ -25,16 +25,22 @@ from .layout import (
     EXTRA_INFO_LABELS,
     GENERAL_NOTES,
     GUIDE_SHEET,
+    IN_YEAR_FIELDS,
     INFO_LABELS,
     INFO_SHEET,
+    INPUT_FIELDS,
     LEVELS,
     NOTES_COLUMNS,
     NOTES_SHEET,
     STATUSES,
+    TASKS_NOTE,
     UNITS_SHEET,
+    YEAR_END_FIELDS,
+    column_field,
+    data_titles,
 )
 from .grid import sheet_key
-from .submission import Period, period_text
+from .submission import Period
 from .tables import Table
 
 __all__ = ["new_workbook", "build_workbook", "write_figures", "write_table", "set_value", "data_rows", "data_layout",
@@ -51,17 +57,26 @@ THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNLOCKED = Protection(locked=False)
 WIDTHS = {"code": 11, "stt": 5, "name": 46, "unit": 11, "plan": 13, "last_year": 14, "actual": 13,
-          "pct_plan": 11, "pct_last_year": 11, "next_plan": 13, "note": 24}
-LETTER = {name: chr(ord("A") + i) for i, name in enumerate(DATA_COLUMNS)}
+          "pct_plan": 11, "pct_last_year": 11, "next_plan": 13, "note": 24, "year_estimate": 13, "last_year_full": 13}
+
+
+def data_fields(period: Period) -> tuple[str, ...]:
+    """Return the data sheet's columns for `period`, in order: next year's plan at the year's end, the full-year
+    estimate and last year's whole-year result within the year."""
+    return YEAR_END_FIELDS if period.closes_year else IN_YEAR_FIELDS
+
+
+def _letters(fields: tuple[str, ...]) -> dict[str, str]:
+    return {name: chr(ord("A") + i) for i, name in enumerate(fields)}
 
 
 def _number_format(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
 
 
-def _formulas(ind: Indicator, row: int) -> tuple[str, str]:
+def _formulas(ind: Indicator, row: int, letter: dict[str, str]) -> tuple[str, str]:
     """Return the Excel formulas of `% so với kế hoạch` and `% so với cùng kỳ` for one row."""
-    e, f, g = (f"{LETTER[n]}{row}" for n in ("plan", "last_year", "actual"))
+    e, f, g = (f"{letter[n]}{row}" for n in ("plan", "last_year", "actual"))
     if ind.direction == "reduce_by":
         pct_plan = f'=IF(AND(ISNUMBER({e}),ISNUMBER({f}),ISNUMBER({g})),IF({e}>0,({f}-{g})/{e}*100,""),"")'
     else:
@@ -93,13 +108,14 @@ def build_workbook(
     status: str = STATUSES[0],
 ) -> Workbook:
     """Return the standard workbook (in memory) for one unit and period; `status` is `Tính chất số liệu`."""
-    period = Period.parse(period).label
+    period = Period.parse(period)
     book = Workbook()
     book.remove(book.active)
     _guide_sheet(book.create_sheet(GUIDE_SHEET), city)
-    _info_sheet(book.create_sheet(INFO_SHEET), catalog, unit_code, unit_name, year, period, city, info or {}, status)
+    _info_sheet(book.create_sheet(INFO_SHEET), catalog, unit_code, unit_name, year, period.label, city, info or {},
+                status)
     _data_sheet(book.create_sheet(DATA_SHEET), catalog, unit_name, year, period, city)
-    _notes_sheet(book.create_sheet(NOTES_SHEET), catalog)
+    _notes_sheet(book.create_sheet(NOTES_SHEET), catalog, period)
     if city:
         _units_sheet(book.create_sheet(UNITS_SHEET), units or [])
     catalog_sheet = book.create_sheet(CATALOG_SHEET)
@@ -193,8 +209,8 @@ def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info, 
         _style(sheet.cell(number, 1, label), bold=True, fill=HEADER_FILL)
         cell = sheet.cell(number, 2, value)
         _style(cell, fill=INPUT_FILL if is_input else LOCKED_FILL, wrap=True, align="left")
-        if isinstance(value, str) and _wrapped_height(value, value_width) > _wrapped_height("", value_width):
-            sheet.row_dimensions[number].height = _wrapped_height(value, value_width)  # short rows stay automatic
+        if isinstance(value, str):
+            _fit_row(sheet, number, value, value_width)
         if is_input:
             cell.protection = UNLOCKED
     status_row = list(values).index("status") + 1
@@ -206,23 +222,26 @@ def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info, 
     sheet.protection.sheet = True
 
 
-def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: str, city: bool) -> None:
-    last = LETTER["note"]
+def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: Period, city: bool) -> None:
+    fields = data_fields(period)
+    letter = _letters(fields)
+    titles = data_titles(None if period.is_annual else period.text(), year)
+    last = letter["note"]
     sheet.merge_cells(f"A1:{last}1")
     sheet.merge_cells(f"A2:{last}2")
     title = "BIỂU TỔNG HỢP CHỈ TIÊU KINH TẾ - XÃ HỘI" if city else "BIỂU SỐ LIỆU CHỈ TIÊU KINH TẾ - XÃ HỘI"
     _style(sheet["A1"], bold=True, size=14, align="center", border=False)
     sheet["A1"] = title
-    sheet["A2"] = f"{unit_name} — Kỳ báo cáo: {period_text(period, year)}"
+    sheet["A2"] = f"{unit_name} — Kỳ báo cáo: {period.text(year)}"
     _style(sheet["A2"], italic=True, align="center", border=False)
     sheet["A3"] = "Ô màu vàng: nhập số liệu; ô màu xanh: tự tính; ô màu xám: không nhập."
     _style(sheet["A3"], italic=True, size=10, border=False)
-    for name, title in DATA_COLUMNS.items():
-        cell = sheet[f"{LETTER[name]}{HEADER_ROW}"]
-        cell.value = title
+    for name in fields:
+        cell = sheet[f"{letter[name]}{HEADER_ROW}"]
+        cell.value = titles[name]
         _style(cell, bold=True, fill=HEADER_FILL, wrap=True, align="center")
-        sheet.column_dimensions[LETTER[name]].width = WIDTHS[name]
-    sheet.row_dimensions[HEADER_ROW].height = 48
+        sheet.column_dimensions[letter[name]].width = WIDTHS[name]
+    sheet.row_dimensions[HEADER_ROW].height = max(48, *(_wrapped_height(titles[n], WIDTHS[n], bold=True) for n in fields))
 
     numbers = DataValidation(type="decimal", operator="between", formula1="-1000000000000", formula2="1000000000000",
                              allow_blank=True, showErrorMessage=True, errorTitle="Chỉ nhập số",
@@ -230,9 +249,9 @@ def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: str,
     sheet.add_data_validation(numbers)
     for row, label, item in _data_lines(catalog):
         if isinstance(item, str):
-            _heading_row(sheet, row, label, item)
+            _heading_row(sheet, row, label, item, letter)
         else:
-            _indicator_row(sheet, row, label, item, city, numbers)
+            _indicator_row(sheet, row, label, item, city, numbers, letter)
     sheet.freeze_panes = f"E{HEADER_ROW + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     _print_to_width(sheet, landscape=True)
@@ -269,36 +288,46 @@ def data_layout(catalog: Catalog) -> dict[str, int]:
     return {item.code: row for row, _, item in _data_lines(catalog) if not isinstance(item, str)}
 
 
-def data_cells(row: int) -> dict[str, str]:
-    """Return field -> cell address of an indicator's row in a data sheet the writer laid out."""
-    return {name: f"{LETTER[name]}{row}" for name in DATA_COLUMNS}
+def data_cells(row: int, period: Period) -> dict[str, str]:
+    """Return field -> cell address of an indicator's row in a data sheet the writer laid out for `period`."""
+    return {name: f"{letter}{row}" for name, letter in _letters(data_fields(period)).items()}
 
 
-def _heading_row(sheet, row: int, label: str, title: str) -> int:
-    for name in DATA_COLUMNS:
-        _style(sheet[f"{LETTER[name]}{row}"], bold=True, fill=HEADING_FILL)
-    sheet[f"{LETTER['stt']}{row}"] = label or None
-    sheet[f"{LETTER['name']}{row}"] = title
-    sheet[f"{LETTER['name']}{row}"].alignment = Alignment(wrap_text=True, vertical="center")
+def _heading_row(sheet, row: int, label: str, title: str, letter: dict[str, str]) -> int:
+    for name in letter:
+        _style(sheet[f"{letter[name]}{row}"], bold=True, fill=HEADING_FILL)
+    sheet[f"{letter['stt']}{row}"] = label or None
+    sheet[f"{letter['name']}{row}"] = title
+    sheet[f"{letter['name']}{row}"].alignment = Alignment(wrap_text=True, vertical="center")
+    _fit_row(sheet, row, title, WIDTHS["name"], bold=True)
     return row + 1
 
 
-def _indicator_row(sheet, row: int, number: int, ind: Indicator, city: bool, numbers: DataValidation) -> int:
+def _fit_row(sheet, row: int, text: str, width: float, bold: bool = False) -> None:
+    """Make `row` as tall as `text` wrapped in a column `width` wide; a row of one line stays automatic."""
+    height = _wrapped_height(text, width, bold=bold)
+    if height > _wrapped_height("", width):
+        sheet.row_dimensions[row].height = height
+
+
+def _indicator_row(sheet, row: int, number: int, ind: Indicator, city: bool, numbers: DataValidation,
+                   letter: dict[str, str]) -> int:
     entered = city or ind.ward_entered
     values = {"code": ind.code, "stt": number, "name": ind.name, "unit": ind.unit}
     for name, value in values.items():
-        cell = sheet[f"{LETTER[name]}{row}"]
+        cell = sheet[f"{letter[name]}{row}"]
         cell.value = value
         _style(cell, wrap=name == "name", align="center" if name in ("stt", "unit") else None,
                fill=LOCKED_FILL if name == "code" else None, size=10 if name == "code" else 12)
-    pct_plan, pct_last_year = _formulas(ind, row)
+    _fit_row(sheet, row, ind.name, WIDTHS["name"])
+    pct_plan, pct_last_year = _formulas(ind, row, letter)
     for name, formula in (("pct_plan", pct_plan), ("pct_last_year", pct_last_year)):
-        cell = sheet[f"{LETTER[name]}{row}"]
+        cell = sheet[f"{letter[name]}{row}"]
         cell.value = formula
         _style(cell, fill=COMPUTED_FILL, align="right")
         cell.number_format = "#,##0.00"
-    for name in ("plan", "last_year", "actual", "next_plan", "note"):
-        cell = sheet[f"{LETTER[name]}{row}"]
+    for name in (*(n for n in letter if n in INPUT_FIELDS), "note"):
+        cell = sheet[f"{letter[name]}{row}"]
         _style(cell, fill=INPUT_FILL if entered else LOCKED_FILL, wrap=name == "note",
                align="right" if name != "note" else None)
         if name != "note":
@@ -309,11 +338,11 @@ def _indicator_row(sheet, row: int, number: int, ind: Indicator, city: bool, num
                 numbers.add(cell.coordinate)
     hint = ind.hint if entered else "Chỉ tiêu do thành phố tổng hợp; phường, xã không nhập."
     if hint:
-        sheet[f"{LETTER['name']}{row}"].comment = Comment(hint, "xltools", width=300, height=80)
+        sheet[f"{letter['name']}{row}"].comment = Comment(hint, "xltools", width=300, height=80)
     return row + 1
 
 
-def _notes_sheet(sheet, catalog: Catalog) -> None:
+def _notes_sheet(sheet, catalog: Catalog, period: Period) -> None:
     sheet.column_dimensions["A"].width = 45
     sheet.column_dimensions["B"].width = 100
     for column, title in zip("AB", NOTES_COLUMNS.values()):
@@ -325,8 +354,9 @@ def _notes_sheet(sheet, catalog: Catalog) -> None:
         for title in (ind.group, ind.section):
             if title and title not in titles:
                 titles.append(title)
-    for row, title in enumerate([*titles, *GENERAL_NOTES], start=2):
-        _style(sheet.cell(row, 1, title), bold=title in groups or title in GENERAL_NOTES, wrap=True)
+    general = [TASKS_NOTE.format(ahead=period.ahead) if title == GENERAL_NOTES[3] else title for title in GENERAL_NOTES]
+    for row, title in enumerate([*titles, *general], start=2):
+        _style(sheet.cell(row, 1, title), bold=title in groups or title in general, wrap=True)
         cell = sheet.cell(row, 2)
         _style(cell, fill=INPUT_FILL, wrap=True)
         cell.protection = UNLOCKED
@@ -348,7 +378,7 @@ def _units_sheet(sheet, units: list[tuple[str, str]]) -> None:
 
 def write_catalog_workbook(catalog: Catalog, path: str | Path, force: bool = False) -> None:
     """Write `catalog` as an editable workbook: one `Danh mục` sheet with lists for the enumerated columns."""
-    from .catalog import COLUMNS, DIRECTIONS, KINDS, RULES
+    from .catalog import ACCUMULATIONS, COLUMNS, DIRECTIONS, KINDS, RULES
 
     book = Workbook()
     sheet = book.active
@@ -360,7 +390,7 @@ def write_catalog_workbook(catalog: Catalog, path: str | Path, force: bool = Fal
         _style(cell, bold=True, fill=HEADER_FILL, wrap=True, align="center")
         sheet.column_dimensions[cell.column_letter].width = 40 if title in ("Chỉ tiêu", "Hướng dẫn nhập") else 16
     names = list(COLUMNS)
-    for name, words in (("kind", KINDS), ("direction", DIRECTIONS), ("rule", RULES)):
+    for name, words in (("kind", KINDS), ("direction", DIRECTIONS), ("rule", RULES), ("accumulation", ACCUMULATIONS)):
         letter = sheet.cell(1, names.index(name) + 1).column_letter
         rule = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
         rule.add(f"{letter}2:{letter}1000")
@@ -368,6 +398,16 @@ def write_catalog_workbook(catalog: Catalog, path: str | Path, force: bool = Fal
     sheet.freeze_panes = "C2"
     sheet.row_dimensions[1].height = 45
     save_workbook(book, path, force=force)
+
+
+def data_columns(sheet) -> dict[str, str]:
+    """Return Figure field -> column letter in an openpyxl data sheet, found by the titles of its header row."""
+    for row in sheet.iter_rows(min_row=1, max_row=40):
+        found = {name: cell.column_letter for cell in row
+                 if isinstance(cell.value, str) and (name := column_field(cell.value)) is not None}
+        if "code" in found and "name" in found:
+            return found
+    return {}
 
 
 def data_rows(sheet) -> dict[str, int]:
@@ -392,12 +432,14 @@ def data_rows(sheet) -> dict[str, int]:
 def write_figures(book: Workbook, figures: dict[str, dict[str, object]], notes: dict[str, str] | None = None) -> None:
     """Write `figures` (code -> field -> value) into the data sheet of `book`, and `notes` by section."""
     sheet = book[DATA_SHEET]
-    rows = data_rows(sheet)
+    rows, letter = data_rows(sheet), data_columns(sheet)
     for code, values in figures.items():
         if code not in rows:
             continue
         for name, value in values.items():
-            set_value(sheet[f"{LETTER[name]}{rows[code]}"], value)
+            if name not in letter and name in DATA_COLUMNS:
+                continue  # a column the workbook's period does not have: next year's plan within the year, say
+            set_value(sheet[f"{letter[name]}{rows[code]}"], value)
     if notes:
         notes_sheet = book[NOTES_SHEET]
         places = {notes_sheet.cell(r, 1).value: r for r in range(2, notes_sheet.max_row + 1)}

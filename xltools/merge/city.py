@@ -18,7 +18,7 @@ from ..catalog import Catalog
 from ..findings import Finding, finding
 from ..layout import DATA_SHEET, FINDINGS_SHEET, INPUT_FIELDS, LEVELS, STATUSES
 from ..numbers import format_number
-from ..submission import Figure, Submission
+from ..submission import ANNUAL, Figure, Submission
 from ..tables import Table, findings_table
 from ..writer import data_cells, data_layout, info_cells
 from .consolidate import consolidate, matrix_table, ward_values
@@ -168,9 +168,10 @@ def _city_submission(catalog: Catalog, base: Submission | None, period: str, yea
                      info=dict(base.info) if base else {}, narratives=dict(base.narratives) if base else {},
                      info_cells=info_cells(), data_sheet=DATA_SHEET)
     rows = data_layout(catalog)
+    layout = sub.period or ANNUAL
     for ind in catalog:
         figure = Figure(code=ind.code, row=rows[ind.code], name=ind.name, unit=ind.unit,
-                        **dict(zip(INPUT_FIELDS, city[ind.code])), cells=data_cells(rows[ind.code]))
+                        **dict(zip(INPUT_FIELDS, city[ind.code])), cells=data_cells(rows[ind.code], layout))
         given = base.figure(ind.code) if base is not None else None
         if given is not None and given.note:
             figure.note = given.note

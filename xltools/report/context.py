@@ -14,22 +14,26 @@ from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, Indicator, judging_catalog
 from ..errors import XltoolsError
-from ..evaluate import NO_DATA, NO_PLAN, STATUS_TEXT, KeySummary, Result, evaluate, key_summary
+from ..evaluate import (BEHIND_STATUSES, EXPECT_EXCEEDED, EXPECT_MET, NO_DATA, NO_PLAN, ON_TRACK_STATUSES,
+                        PACE_TOLERANCE, KeySummary, Result, evaluate, key_summary)
 from ..grid import DEFAULT_LIMITS, Limits, read_grid
-from ..layout import GENERAL_NOTES
+from ..layout import GENERAL_NOTES, INFO_SHEET, TASKS_NOTE, label_key
 from ..numbers import format_number
 from ..parse import parse_grid
-from ..submission import ANNUAL, Submission, period_text
+from ..submission import ANNUAL, Period, PeriodError, Submission
+from .sentences import PERCENT_DECIMALS as PLAN_DECIMALS  # the one precision of printed percentages
+from .sentences import lower_first, render, sentence, target_sentence, unit_text, verdict_values
 
 if TYPE_CHECKING:
     from ..merge import Ranking
-from .sentences import PLAN_DECIMALS, lower_first, render, sentence, target_sentence, unit_text
 
 __all__ = ["Block", "AppendixRow", "Leaders", "ReportContext", "build_context", "read_report_source", "FOOTNOTE"]
 
 FOOTNOTE = re.compile("\ue000(\\d+)\ue001")  # a footnote reference inside a block's text
 ASSESSMENT_NOTES = GENERAL_NOTES[:3]
 TASK_NOTES, PROPOSAL_NOTES = GENERAL_NOTES[3], GENERAL_NOTES[4]
+# The tasks row of any period (TASKS_NOTE: «Nhiệm vụ, giải pháp năm sau», «… 6 tháng cuối năm», «… tháng tới»).
+_TASKS = label_key(TASKS_NOTE.partition("{")[0])
 LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
 _PEOPLES_COMMITTEE = re.compile(r"^((?:ỦY|UỶ) BAN NHÂN DÂN)\s+(?=\S)")
 _NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\.?\s+")
@@ -79,7 +83,7 @@ class ReportContext:
     appendix: list[AppendixRow] = field(default_factory=list)
     after_appendix: list[Block] = field(default_factory=list)  # the city chart: a landscape page has room for it
     rankings: dict[str, Leaders] = field(default_factory=dict)
-    chart: list[tuple[str, str, float]] = field(default_factory=list)  # (group, indicator name, % KH)
+    chart: list[tuple[str, str, float, float | None]] = field(default_factory=list)  # (group, name, % KH, mark)
     words: dict = field(default_factory=dict)  # what the heading macros read
 
 
@@ -133,12 +137,31 @@ def _by_group(results: list[Result]) -> list[Result]:
 # ------------------------------------------------------------------------------------------------ header
 
 
+def _period(sub: Submission) -> Period:
+    """Return the workbook's period (an empty one read as the year, as older workbooks left it); raise PeriodError
+    naming the file and cell for one that is not a period."""
+    if not sub.period_label.strip():
+        return ANNUAL
+    try:
+        return Period.parse(sub.period_label)
+    except PeriodError as exc:
+        where = f"{Path(sub.file).name}, trang «{INFO_SHEET}», ô {sub.info_cells.get('period', 'B4')}"
+        raise PeriodError(f"{where}: không lập được báo cáo vì {exc}") from None
+
+
 def _words(sub: Submission, date: dt.date | None) -> dict:
     year = sub.year or (date.year if date else dt.date.today().year)
     number = _doc_number(sub.info.get("doc_number", ""))
+    period = _period(sub)
     return {
-        "period": period_text(sub.period_label or ANNUAL.label, year),
-        "annual": (sub.period or ANNUAL).is_annual,
+        "period": period.text(year),
+        "period_title": period.title_text(year),
+        "annual": period.closes_year,
+        "ahead": period.ahead_text(year),
+        "months": len(period.months),
+        "elapsed": format_number(period.share_of_year * 100, PLAN_DECIMALS),
+        "reference": 100.0 if period.closes_year else period.share_of_year * 100,
+        "tolerance": format_number(PACE_TOLERANCE * 100),
         "year": year,
         "next_year": year + 1,
         "estimate": sub.is_estimate,
@@ -240,14 +263,17 @@ def _body(context: ReportContext) -> None:
         for number, (title, notes) in enumerate(((t, n) for t, n in assessment if n), start=1):
             body += [Block("heading2", f"{number}. {render('assessment_item', title)}"), *notes]
     part_two = []
+    numbers = iter(("I", "II", "III"))
     targets = _targets(context, by_code, hidden)
     if targets:
-        part_two += [Block("heading1", render("targets", words)), Block("text", render("targets_intro", words)),
-                     *targets]
-    for title, heading in ((TASK_NOTES, "tasks"), (PROPOSAL_NOTES, "proposals")):
+        part_two += [Block("heading1", render("targets", words | {"number": next(numbers)})),
+                     Block("text", render("targets_intro", words)), *targets]
+    # The tasks row names the period after the report's («… 6 tháng cuối năm»); older workbooks say «… năm sau».
+    tasks = next((title for title in sub.narratives if label_key(title).startswith(_TASKS)), TASK_NOTES)
+    for title, heading in ((tasks, "tasks"), (PROPOSAL_NOTES, "proposals")):
         notes = _narrative(sub, title)
         if notes:
-            part_two += [Block("heading1", render(heading, words)), *notes]
+            part_two += [Block("heading1", render(heading, words | {"number": next(numbers)})), *notes]
     if part_two:
         body += [Block("part", render("part_two", words)), Block("part_title", render("part_two_title", words)),
                  *part_two]
@@ -259,17 +285,31 @@ def _summary_text(context: ReportContext) -> str:
     summary = context.summary
     if not summary.total:
         return ""
-    groups = {"exceeded": summary.exceeded, "met": summary.met, "missed": summary.missed, "unknown": summary.unknown}
+    names = ("on_track", "behind", "unknown") if summary.in_year else ("exceeded", "met", "missed", "unknown")
+    groups = {name: getattr(summary, name) for name in names}
+
+    def item(result: Result) -> str:
+        if not summary.in_year or result.status in (NO_PLAN, NO_DATA):
+            return result.indicator.name
+        return render("key_item", result.indicator.name, verdict_values(result))
 
     def footnote(name: str) -> str:
-        context.footnotes.append(render("key_footnote", [r.indicator.name for r in groups[name]]))
+        context.footnotes.append(render("key_footnote", [item(r) for r in groups[name]]))
         return f"\ue000{len(context.footnotes)}\ue001"
 
+    def kinds(statuses: tuple[str, ...], results: list[Result]) -> list[str]:
+        """Return the verdicts `results` hold, in the order of `statuses`; the two hopeful outlooks are one."""
+        held = {r.status for r in results}
+        return list(dict.fromkeys("expect" if s in (EXPECT_EXCEEDED, EXPECT_MET) else s for s in statuses if s in held))
+
     values = {
-        "period": context.words["period"],
+        "period": context.words["period_title"],
         "resolution": context.submission.info.get("resolution", "").strip(),
         "total": summary.total,
         "reached": summary.reached,
+        "in_year": summary.in_year,
+        "on_track_kinds": kinds(ON_TRACK_STATUSES, summary.on_track),
+        "behind_kinds": kinds(BEHIND_STATUSES, summary.behind),
         **{name: len(results) for name, results in groups.items()},
     }
     return render("key_summary", values, footnote)
@@ -319,6 +359,8 @@ def _narrative(sub: Submission, title: str) -> list[Block]:
 
 
 def _targets(context: ReportContext, by_code: dict[str, Result], hidden: set[str]) -> list[Block]:
+    if not context.words["annual"]:
+        return []  # next year's targets are set at the year's end
     keys = {ind.code for ind in context.catalog.key_targets}
     chosen = [r for r in context.results if r.value("next_plan") is not None and r.code not in hidden
               and (not keys or r.code in keys)]
@@ -341,8 +383,11 @@ def _number(value, decimals: int | None = None) -> str:
 
 
 def _appendix(context: ReportContext) -> None:
+    in_year = not context.words["annual"]
+    if in_year:
+        context.after_appendix.append(Block("caption", render("appendix_legend", context.words)))
     if context.chart:
-        context.after_appendix = [Block("chart"), Block("caption", render("chart_caption", context.words))]
+        context.after_appendix += [Block("chart"), Block("caption", render("chart_caption", context.words))]
     context.appendix_columns = render("appendix_columns", context.words).split("|")
     rows = context.appendix
     group, number = None, 0
@@ -354,7 +399,7 @@ def _appendix(context: ReportContext) -> None:
                                     group=True))
         number += 1
         decimals = ind.decimals
-        status = "" if result.status == NO_DATA else STATUS_TEXT[result.status]
+        status = "" if result.status == NO_DATA else render("verdict", verdict_values(result))
         last_year = result.pct_last_year if ind.kind != "growth" else None
         rows.append(AppendixRow((
             str(number),
@@ -364,9 +409,9 @@ def _appendix(context: ReportContext) -> None:
             _number(result.value("last_year"), decimals),
             _number(result.value("actual"), decimals),
             _number(result.pct_plan, PLAN_DECIMALS) if ind.direction != "lower" else "",
-            _number(last_year),
+            _number(last_year, PLAN_DECIMALS),
             status,
-            _number(result.value("next_plan"), decimals),
+            _number(result.value("year_estimate" if in_year else "next_plan"), decimals),
         ), child=bool(ind.parent)))
 
 
@@ -408,9 +453,20 @@ def _rankings(ranking: Ranking) -> dict[str, Leaders]:
     return out
 
 
-def _chart(context: ReportContext) -> list[tuple[str, str, float]]:
-    """Return (group, name, % KH) of the key targets that have a plan, for the city chart."""
+def _chart(context: ReportContext) -> list[tuple[str, str, float, float | None]]:
+    """Return (group, name, % KH, mark) of the key targets that have a plan, for the city chart.
+
+    The chart's line stands at words["reference"]: 100% of the plan, or within the year the share of the year
+    elapsed. Within the year a target whose own mark differs gets one: last year's pace for an amount judged
+    on it, 100% for a level or rate.
+    """
     keys = {ind.code for ind in context.catalog.key_targets}
-    return [(_plain(r.indicator.group), r.indicator.name, r.pct_plan) for r in context.results
+    line = context.words["reference"]
+
+    def mark(result: Result) -> float | None:
+        at = result.pace if result.pace is not None else 100.0
+        return None if context.words["annual"] or abs(at - line) < 1e-9 else at
+
+    return [(_plain(r.indicator.group), r.indicator.name, r.pct_plan, mark(r)) for r in context.results
             if (r.code in keys or not keys) and r.pct_plan is not None and r.indicator.direction != "lower"
             and r.status != NO_PLAN]

@@ -24,7 +24,7 @@ from ..numbers import format_number
 from ..submission import Submission
 from .context import FOOTNOTE, ReportContext, build_context, read_report_source
 from .footnotes import add_footnotes, footnotes_part, reference_xml
-from .sentences import render
+from .sentences import PERCENT_DECIMALS, render
 
 if TYPE_CHECKING:
     from ..merge import Ranking
@@ -180,24 +180,28 @@ def _appendix_table(subdoc, context: ReportContext, styles: dict[str, str]) -> N
 
 
 def chart_png(context: ReportContext) -> bytes:
-    """Return the city chart as PNG: % of plan of each key target, coloured by sector, with the 100% line."""
+    """Return the city chart as PNG: % of plan of each key target, coloured by sector, with the line of the plan
+    (100%, or within the year the share of the year) and a mark at last year's pace where a target is judged on it."""
     from matplotlib.figure import Figure
 
     items = context.chart
     font = _chart_font()
-    groups = list(dict.fromkeys(group for group, _, _ in items))
+    groups = list(dict.fromkeys(item[0] for item in items))
     colours = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5"]
     colour = {group: colours[i % len(colours)] for i, group in enumerate(groups)}
     height = max(2.2, 0.19 * len(items) + 1.0)  # about 12 cm for 25 targets, so it fits under the summary
     figure = Figure(figsize=(10, height), dpi=200)
     axes = figure.add_subplot()
-    names = [_short(name) for _, name, _ in items][::-1]
-    values = [min(pct, 250.0) for _, _, pct in items][::-1]
-    bars = axes.barh(range(len(items)), values, color=[colour[g] for g, _, _ in items][::-1], height=0.65)
-    for bar, (_, _, pct) in zip(bars, items[::-1]):
-        axes.text(bar.get_width() + 2, bar.get_y() + bar.get_height() / 2, format_number(pct, 1) + "%",
+    names = [_short(item[1]) for item in items][::-1]
+    values = [min(item[2], 250.0) for item in items][::-1]
+    bars = axes.barh(range(len(items)), values, color=[colour[item[0]] for item in items][::-1], height=0.65)
+    for bar, (_, _, pct, pace) in zip(bars, items[::-1]):
+        axes.text(bar.get_width() + 2, bar.get_y() + bar.get_height() / 2, format_number(pct, PERCENT_DECIMALS) + "%",
                   va="center", fontproperties=font, fontsize=8)
-    axes.axvline(100, color="#c00000", linewidth=0.9, linestyle="--")
+        if pace is not None:
+            axes.plot([min(pace, 250.0)] * 2, [bar.get_y() - 0.1, bar.get_y() + bar.get_height() + 0.1], color="black",
+                      linewidth=1.6)
+    axes.axvline(context.words["reference"], color="#c00000", linewidth=0.9, linestyle="--")
     axes.set_yticks(range(len(items)), names, fontproperties=font, fontsize=8)
     axes.set_xlim(0, max(values + [100]) * 1.15)
     axes.set_xlabel(render("chart_axis", context.words), fontproperties=font, fontsize=8)

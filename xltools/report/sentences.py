@@ -17,11 +17,13 @@ from ..evaluate import NO_DATA, Result, is_number
 from ..numbers import format_number
 from ..submission import Figure
 
-__all__ = ["sentence", "sentence_values", "target_sentence", "macros", "lower_first"]
+__all__ = ["sentence", "sentence_values", "target_sentence", "verdict_values", "macros", "lower_first",
+           "PERCENT_DECIMALS"]
 
 TEMPLATE = "sentences.j2"
-# As in the seed reports: "bằng 98,5% KH", "vượt 17% kế hoạch" but "tăng 24,14% so với cùng kỳ".
-PLAN_DECIMALS = 1
+# The decimals of every printed percentage (% of plan, change on last year, the appendix, the chart), trailing
+# zeros dropped as real reports print them: "bằng 47,18% kế hoạch năm", "100,6% KH", "vượt 17% kế hoạch".
+PERCENT_DECIMALS = 2
 _SPACES = re.compile(r"[ \t\r\n]+")  # not the no-break spaces that hold a draft's blanks open
 
 
@@ -48,12 +50,22 @@ def unit_text(ind: Indicator) -> str:
     return unit if unit == "%" else " " + unit
 
 
+def _percent(value: float | None) -> str:
+    return format_number(value, PERCENT_DECIMALS) if value is not None else ""
+
+
+def verdict_values(result: Result) -> dict:
+    """Return what the `verdict` macros read for `result`: its status and, within the year, its basis."""
+    return {"status": result.status, "basis": result.basis, "pace": _percent(result.pace)}
+
+
 def sentence_values(result: Result, catalog: Catalog | None = None, *, estimate: bool = False,
                     figures: dict[str, Figure] | None = None) -> dict:
     """Return the formatted values the sentence macros read for `result` (see the template's header)."""
     ind = result.indicator
-    actual, plan, next_plan = (result.value(n) for n in ("actual", "plan", "next_plan"))
+    actual, plan, next_plan, year_estimate = (result.value(n) for n in ("actual", "plan", "next_plan", "year_estimate"))
     decimals = ind.decimals if ind.decimals >= 0 else None
+    number = lambda value: format_number(value, decimals) if is_number(value) else ""
     values = {
         "code": ind.code,
         "name": ind.name,
@@ -63,20 +75,28 @@ def sentence_values(result: Result, catalog: Catalog | None = None, *, estimate:
         "status": result.status,
         "estimate": estimate,
         "verb": "ước đạt" if estimate else "đạt",
-        "value": format_number(actual, decimals) if is_number(actual) else "",
-        "plan": format_number(plan, decimals) if is_number(plan) else "",
-        "next_plan": format_number(next_plan, decimals) if is_number(next_plan) else "",
-        "pct_plan": format_number(result.pct_plan, PLAN_DECIMALS) if result.pct_plan is not None else "",
+        "value": number(actual),
+        "plan": number(plan),
+        "next_plan": number(next_plan),
+        "pct_plan": _percent(result.pct_plan),
         "pct_plan_number": result.pct_plan if result.pct_plan is not None else 0,
-        "excess": format_number(result.pct_plan - 100, PLAN_DECIMALS) if result.pct_plan is not None else "",
+        "excess": _percent(result.pct_plan - 100) if result.pct_plan is not None else "",
         "name_is_rate": ind.name.casefold().startswith("tỷ lệ"),
         "share": False,
         "numerator": "",
         "denominator": "",
+        "in_year": not result.period.closes_year,
+        "accumulates": ind.accumulates,
+        "progress": result.progress,
+        "basis": result.basis,
+        "year_estimate": number(year_estimate) if not result.period.closes_year else "",
+        "pct_estimate": _percent(result.pct_estimate),
+        "pct_estimate_number": result.pct_estimate if result.pct_estimate is not None else 0,
+        "estimate_excess": _percent(result.pct_estimate - 100) if result.pct_estimate is not None else "",
     }
     change = result.change
     if change is not None:
-        text = format_number(abs(change))
+        text = format_number(abs(change), PERCENT_DECIMALS)
         values.update(change=text, level=text == "0", rises=change > 0 and text != "0",
                       falls=change < 0 and text != "0")
     else:
