@@ -90,12 +90,11 @@ class Ratio:
 
     def consolidate(self, ind: Indicator, c: _Consolidation) -> Row:
         top, bottom = c.city(c.catalog[ind.numerator]), c.city(c.catalog[ind.denominator])
-        scale = 100.0 if ind.is_rate or "%" in ind.unit else 1.0
         given = c.base_row(ind.code)
         i = c.index[ind.code]
         row = []
         for j, name in enumerate(INPUT_FIELDS):
-            recomputed = _clean(top[j] / bottom[j] * scale, 10) if top[j] is not None and bottom[j] else None
+            recomputed = _clean(top[j] / bottom[j] * ind.ratio_scale, 10) if top[j] is not None and bottom[j] else None
             if name in ("plan", "next_plan"):
                 if ind.direction == "reduce_by":
                     recomputed = None
