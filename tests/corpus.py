@@ -273,7 +273,7 @@ CASES = [
                                         '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'), refused="DOCTYPE/ENTITY"),
     Case("external-entity", _declaration("thuc-the.xlsx", '<!DOCTYPE x [<!ENTITY e SYSTEM "http://127.0.0.1:9/bi-mat">]>'),
          refused="DOCTYPE/ENTITY"),
-    Case("million-rows", _million_rows, refused="dòng, vượt giới hạn"),
+    Case("million-rows", _million_rows, refused="dòng (có dữ liệu ở ô B20001), vượt giới hạn"),
     Case("long-text", _long_text, finds=("text-too-long",)),
     Case("formula-injection", _edited("cong-thuc.xlsx", _injection)),
     Case("macro-xlsm", _xlsm),
