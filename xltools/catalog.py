@@ -84,6 +84,11 @@ class Indicator:
         return self.kind in ("rate", "growth")
 
     @property
+    def ratio_scale(self) -> float:
+        """Return what numerator / denominator is multiplied by: 100 for a rate in percent, else 1."""
+        return 100.0 if self.is_rate or "%" in self.unit else 1.0
+
+    @property
     def ward_entered(self) -> bool:
         """Return True when wards enter this indicator; city-only ones are entered by the city."""
         return self.rule != "city"
