@@ -73,10 +73,11 @@ def test_a_target_open_in_excel(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(target))
 
     monkeypatch.setattr("xltools.atomic.os.replace", locked)
+    (tmp_path / "out.xlsx").write_bytes(b"old")  # replacing it needs --force
     with pytest.raises(OutputUnwritable, match="tệp đang mở trong Excel hay Word. Đề nghị đóng tệp nếu đang mở"):
-        with atomic_output(tmp_path / "out.xlsx") as temporary:
+        with atomic_output(tmp_path / "out.xlsx", force=True) as temporary:
             temporary.write_bytes(b"whole")
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
 
 
 def test_the_command_line_says_so_in_vietnamese(tmp_path, capsys):

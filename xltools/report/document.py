@@ -15,9 +15,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docxtpl import DocxTemplate
 
-from ..atomic import atomic_output
+from ..atomic import atomic_output, check_output
 from ..catalog import Catalog
-from ..errors import OutputExists, XltoolsError
+from ..errors import XltoolsError
 from ..grid import DEFAULT_LIMITS, Limits
 from ..numbers import format_number
 from .context import FOOTNOTE, ReportContext, build_context
@@ -47,8 +47,7 @@ def write_report(workbook: str | Path, output: str | Path, template: str | Path 
     Raise OutputExists when `output` exists and `force` is not set.
     """
     output = Path(output)
-    if output.exists() and not force:
-        raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
+    check_output(output, force)
     context = build_context(workbook, catalog, date, limits)
     data = render_docx(context, template)
     with atomic_output(output, force=force) as temporary:
