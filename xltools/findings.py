@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 
-__all__ = ["Finding", "finding", "message_table"]
+from .numbers import format_number
+
+__all__ = ["Finding", "finding", "message_table", "readable"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,29 @@ def message_table() -> dict[str, tuple[str, str]]:
 
 
 def finding(code: str, *, file=None, sheet=None, cell=None, indicator=None, **fields) -> Finding:
-    """Return the Finding for rule `code`, its message filled with `fields`."""
+    """Return the Finding for rule `code`, its message filled with `fields`.
+
+    Texts from the workbook are quoted shortened (a cell of 32.767 characters would make a
+    message of as many) and file names that are not valid UTF-8 are shown with `�`.
+    """
     severity, template = message_table()[code]
-    return Finding(severity, code, template.format_map(_Fields(fields)), file, sheet, cell, indicator)
+    fields = {key: readable(value) if isinstance(value, str) else value for key, value in fields.items()}
+    return Finding(severity, code, template.format_map(_Fields(fields)), *map(readable, (file, sheet, cell, indicator)))
+
+
+LONG_TEXT, SHOWN_TEXT = 500, 200  # a text longer than LONG_TEXT characters is quoted by its first SHOWN_TEXT
+
+
+def readable(text: str | None) -> str | None:
+    """Return `text` as it can be shown: shortened when very long, undecodable bytes of a file name as `�`."""
+    if text is None:
+        return None
+    if len(text) > LONG_TEXT:
+        text = f"{text[:SHOWN_TEXT]}… ({format_number(len(text))} ký tự)"
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Fields(dict):

@@ -20,6 +20,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from .errors import UnreadableWorkbook
+from .findings import readable
 from .numbers import format_number
 
 __all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "date_text",
@@ -126,7 +127,7 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
     with a Vietnamese message when the file cannot be read as a workbook.
     """
     path = Path(path)
-    name = path.name
+    name = readable(path.name)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -142,7 +143,7 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
     try:
         parts = _Parts(name, archive, limits) if archive is not None else None
         zeros = _check_xls(path, name, limits) if archive is None and _is_ole(path) else {}
-        book = CalamineWorkbook.from_path(str(path))
+        book = _open_book(path)
         out: dict[str, list[list]] = {}
         hidden = set()
         spellings = Counter(_nfc(meta.name) for meta in book.sheets_metadata)
@@ -172,6 +173,16 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
         if archive is not None:
             archive.close()
     return Grid(out, source=name, path=path, hidden=hidden)
+
+
+def _open_book(path: Path) -> CalamineWorkbook:
+    """Return the reader's workbook at `path`; a path that is not valid UTF-8 is opened by its handle."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # the reader takes its paths as UTF-8 text
+        with path.open("rb") as handle:
+            return CalamineWorkbook.from_filelike(handle)
+    return CalamineWorkbook.from_path(str(path))
 
 
 def _too_many_rows(name: str, sheet: str, limits: Limits, cell: str = "") -> str:
