@@ -48,7 +48,8 @@ def finding(code: str, *, file=None, sheet=None, cell=None, indicator=None, **fi
     """Return the Finding for rule `code`, its message filled with `fields`.
 
     Texts from the workbook are quoted shortened (a cell of 32.767 characters would make a
-    message of as many) and file names that are not valid UTF-8 are shown with `�`.
+    message of as many); control characters and the bytes of a file name that is not valid
+    UTF-8 are shown as `�`.
     """
     severity, template = message_table()[code]
     fields = {key: readable(value) if isinstance(value, str) else value for key, value in fields.items()}
@@ -59,15 +60,16 @@ LONG_TEXT, SHOWN_TEXT = 500, 200  # a text longer than LONG_TEXT characters is q
 
 
 def readable(text: str | None) -> str | None:
-    """Return `text` as it can be shown: shortened when very long, undecodable bytes of a file name as `�`."""
+    """Return `text` as it can be shown and saved: shortened when very long, any character no Excel or Word file
+    may hold (a control character, undecodable bytes of a file name) as `�`."""
     if text is None:
         return None
     if len(text) > LONG_TEXT:
         text = f"{text[:SHOWN_TEXT]}… ({format_number(len(text))} ký tự)"
-    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+    return text if text.isprintable() else _UNSHOWABLE.sub("\ufffd", text)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Fields(dict):

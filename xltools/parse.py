@@ -47,9 +47,19 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+_LINE_BREAK = re.compile("[\x0b\x0c]")  # Word's manual line break and page break, pasted into a cell
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")  # no Word or Excel document may hold these
+
+
 def _words(value, sub: Submission, sheet: str, address: str, code: str = "") -> str:
-    """Return the text in a cell, converted to Unicode (with a warning) if typed in TCVN3 or VNI."""
+    """Return the text in a cell, converted to Unicode (with a warning) if typed in TCVN3 or VNI.
+
+    Control characters (`_x0001_` in the file) are dropped and pasted line breaks kept as
+    line breaks: no report or workbook could be written with them.
+    """
     text = _text(value)
+    if not text.isprintable():
+        text = _CONTROL.sub("", _LINE_BREAK.sub("\n", text))
     if len(text) > EXCEL_MAX_TEXT:
         sub.problems.append(finding("text-too-long", file=sub.file, sheet=sheet, cell=address, indicator=code,
                                     length=format_number(len(text)), limit=format_number(EXCEL_MAX_TEXT)))
