@@ -107,7 +107,7 @@ def cmd_check(args) -> int:
         print(findings_table(findings, checked=len(results)))
     failed = False
     if args.annotate:
-        folder = len(paths) > 1 or Path(args.annotate).is_dir()
+        folder = len(paths) > 1 or os.path.isdir(args.annotate)  # False, not OSError, for a name too long
         for result in results:
             if not result.readable:
                 continue
