@@ -321,28 +321,26 @@ class RateParts(Rule):
 
     def check(self, ctx):
         for ind, figure in ctx.rows():
-            if ind.rule != "ratio":
-                continue
             top, bottom = ctx.sub.figure(ind.numerator), ctx.sub.figure(ind.denominator)
-            if top is None or bottom is None:
+            if ind.rule != "ratio" or top is None or bottom is None:
                 continue
-            scale = ind.ratio_scale
+            top_ind, bottom_ind = ctx.catalog[ind.numerator], ctx.catalog[ind.denominator]
             for name in INPUT_FIELDS:
                 typed, a, b = figure.value(name), top.value(name), bottom.value(name)
-                if (name in ("plan", "next_plan") and ind.direction == "reduce_by") or _implausible(ind, typed) or not (
-                        is_number(typed) and is_number(a) and is_number(b) and 0 < b and a <= b
-                        and name in figure.cells):
+                if name not in figure.cells or not all(map(is_number, (typed, a, b))) or not 0 < b or a > b:
                     continue
-                computed = a / b * scale
-                if not math.isfinite(computed) or typed_matches(typed, computed, fraction=False):
+                if _implausible(ind, typed) or (name in ("plan", "next_plan") and ind.direction == "reduce_by"):
                     continue
-                code = "rate-as-fraction" if scale == 100 and 0 < typed < 1 and 0.9 <= computed / (typed * 100) <= 1.1 \
-                    else self.code
-                yield ctx.at(code, figure, name, name=ind.name, value=_n(typed, max(ind.decimals, 2)),
-                             unit=ind.unit, expected=_n(computed, max(ind.decimals, 2)),
-                             numerator=ctx.catalog[ind.numerator].name, denominator=ctx.catalog[ind.denominator].name,
-                             top=_n(a, ctx.catalog[ind.numerator].decimals),
-                             bottom=_n(b, ctx.catalog[ind.denominator].decimals))
+                computed = a / b * ind.ratio_scale
+                if typed_matches(typed, computed, fraction=False):
+                    continue
+                fraction = ind.ratio_scale == 100 and 0 < typed < 1 and 0.9 <= computed / (typed * 100) <= 1.1
+                decimals = typed_decimals(typed)  # quoted as typed: 0,0151, not rounded to 0,02
+                yield ctx.at("rate-as-fraction" if fraction else self.code, figure, name, name=ind.name,
+                             value=_n(typed, max(ind.decimals, 2) if decimals is None else decimals),
+                             expected=_n(computed, max(ind.decimals, 2)), unit=ind.unit,
+                             numerator=top_ind.name, denominator=bottom_ind.name,
+                             top=_n(a, top_ind.decimals), bottom=_n(b, bottom_ind.decimals))
 
 
 class TypedPercent(Rule):
