@@ -146,8 +146,9 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
         book = _open_book(path)
         out: dict[str, list[list]] = {}
         hidden = set()
-        spellings = Counter(_nfc(meta.name) for meta in book.sheets_metadata)
-        for meta in book.sheets_metadata:
+        metadata = book.sheets_metadata
+        spellings = Counter(_nfc(meta.name) for meta in metadata)
+        for meta in metadata:
             sheet_name = meta.name
             if wanted is not None and sheet_key(sheet_name) not in wanted:
                 continue

@@ -304,7 +304,8 @@ class WholeCount(Rule):
 
     def check(self, ctx):
         for ind, figure, name, value in ctx.values():
-            if ind.kind == "count" and ind.decimals == 0 and abs(value - round(value)) > 1e-9 * max(1.0, abs(value)):
+            if (ind.kind == "count" and ind.decimals == 0 and not float(value).is_integer()
+                    and abs(value - round(value)) > 1e-9 * max(1.0, abs(value))):
                 yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, 6), unit=ind.unit)
 
 
@@ -321,8 +322,10 @@ class RateParts(Rule):
 
     def check(self, ctx):
         for ind, figure in ctx.rows():
+            if ind.rule != "ratio":
+                continue
             top, bottom = ctx.sub.figure(ind.numerator), ctx.sub.figure(ind.denominator)
-            if ind.rule != "ratio" or top is None or bottom is None:
+            if top is None or bottom is None:
                 continue
             top_ind, bottom_ind = ctx.catalog[ind.numerator], ctx.catalog[ind.denominator]
             for name in INPUT_FIELDS:
