@@ -12,6 +12,7 @@ import re
 import shutil
 import struct
 import subprocess
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,6 +258,201 @@ def _converted(target: str, suffix: str):
     return build
 
 
+# ---------------------------------------------------------------------------------------------- round two (#16)
+
+
+LAST_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+
+def _appended(name: str, rows: bytes):
+    """A case made by appending `rows` (sheet XML) to the data sheet, leaving its <dimension> as it was."""
+    def build(folder, good):
+        return rewrite_part(good, folder / name, data_part(good),
+                            lambda data: data.replace(b"</sheetData>", rows + b"</sheetData>", 1))
+    return build
+
+
+def _odd_layout(folder, good):
+    """The last-cell file with a second styles part whose name differs only in case: xltools cannot then be
+    sure which part the reader takes for which sheet, so it checks every part that holds cells."""
+    source = _appended("tam-bo-cuc.xlsx", LAST_CELL)(folder, good)
+    path = folder / "bo-cuc-la.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in original.infolist():
+            out.writestr(info, original.read(info))
+        out.writestr("xl/Styles.xml", original.read("xl/styles.xml"))
+    source.unlink()
+    return path
+
+
+def _dimension_claims_everything(folder, good):
+    """A sheet whose <dimension> claims the whole grid while its cells are the usual few: read as usual."""
+    return rewrite_part(good, folder / "vung-khai-bao.xlsx", data_part(good),
+                        lambda data: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data, count=1))
+
+
+ODS_NAMESPACES = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                  'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+                  'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+ODS_VALUE = '<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+
+
+def _ods_far(folder, good):
+    """An ODS of 2 KB whose repeated rows and cells put one value 3.000 rows down and 16.000 columns across."""
+    path = folder / "o-xa.ods"
+    rows = (f"<table:table-row>{ODS_VALUE}</table:table-row>"
+            '<table:table-row table:number-rows-repeated="3000"><table:table-cell/></table:table-row>'
+            f'<table:table-row><table:table-cell table:number-columns-repeated="16000"/>{ODS_VALUE}</table:table-row>')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="{DATA_SHEET}">{rows}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    return path
+
+
+def _xls_patched(name: str, patch):
+    """A case made from LibreOffice's .xls of the good workbook, its BIFF records changed by patch(records)."""
+    def build(folder, good):
+        import olefile
+
+        converted = folder / "ban-cu.xls"  # the legacy-xls case's file, made once by LibreOffice
+        if not converted.exists():
+            _converted("xls:MS Excel 97", "xls")(folder, good)
+        path = folder / name
+        shutil.copyfile(converted, path)
+        with olefile.OleFileIO(str(path), write_mode=True) as ole:
+            stream = bytearray(ole.openstream("Workbook").read())
+            patch(stream)
+            ole.write_stream("Workbook", bytes(stream))
+        return path
+    return build
+
+
+def _biff_records(stream: bytearray):
+    """Yield (offset of the body, type, length) of each BIFF record of `stream`."""
+    position = 0
+    while position + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, position)
+        yield position + 4, kind, size
+        position += 4 + size
+
+
+def _xls_far_number(stream):
+    """Move the first number (a NUMBER or RK record) to IV65536, the last cell of an .xls sheet."""
+    body = next(body for body, kind, _ in _biff_records(stream) if kind in (0x0203, 0x027E))
+    struct.pack_into("<HH", stream, body, 65535, 255)
+
+
+def _xls_dimensions_lie(stream):
+    """Make every sheet's DIMENSIONS record claim 16 million rows, which the reader reserved room for."""
+    for body, kind, size in list(_biff_records(stream)):
+        if kind == 0x0200 and size == 14:
+            struct.pack_into("<IIHH", stream, body, 0, 0xFFFFFF, 0, 0xFF)
+
+
+def _set_cells(book, cells: dict[str, object], sheet: str = DATA_SHEET):
+    for address, value in cells.items():
+        book[sheet][address] = value
+
+
+def _in_xml(name: str, values: dict[tuple[str, str], bytes], edit=None):
+    """A case whose number cells (indicator code, column letter) hold `values` written straight into the sheet XML,
+    as no spreadsheet program would write them (inf, NaN); `edit` first changes the workbook as a person would."""
+    def build(folder, good):
+        source = _edited(f"tam-{name}", edit)(folder, good) if edit else good
+        rows = {code: _data_row(load_workbook(source)[DATA_SHEET], code) for code, _ in values}
+
+        def change(data: bytes) -> bytes:
+            for (code, letter), value in values.items():
+                cell = f"{letter}{rows[code]}".encode()
+                data, count = re.subn(rb'(<c r="' + cell + rb'"[^>]*?)(?: t="\w+")?(?:/>|>.*?</c>)',
+                                      lambda m: m.group(1) + b"><v>" + value + b"</v></c>", data, count=1, flags=re.S)
+                assert count == 1, cell
+            return data
+
+        path = rewrite_part(source, folder / name, data_part(source), change)
+        if edit:
+            source.unlink()
+        return path
+    return build
+
+
+NFD_DATA_SHEET = unicodedata.normalize("NFD", DATA_SHEET)
+
+
+def _hidden_nfd_copy(book):
+    """A hidden copy of the data sheet named «Số liệu» in NFD, after the visible one, with another figure."""
+    copy = book.copy_worksheet(book[DATA_SHEET])
+    copy.title = NFD_DATA_SHEET
+    copy.sheet_state = "hidden"
+    copy.cell(_data_row(copy, "THU_NS"), 7).value = 9237.6
+    book[DATA_SHEET].cell(_data_row(book[DATA_SHEET], "THU_NS"), 7).value = 1237.6
+
+
+def _control_characters(book):
+    """Text pasted from elsewhere: `_x0001_` (a control character) in an indicator name and a note,
+    `_x000B_` (Word's line break) in the unit name (and, in the case, a plan of -inf)."""
+    sheet = book[DATA_SHEET]
+    row = _data_row(sheet, "THU_NS")
+    sheet.cell(row, 3).value = "Tổng thu_x0001_ ngân sách"
+    sheet.cell(row, 11).value = "ghi chú_x0001_ có ký tự điều khiển"
+    info = book["Thông tin"]
+    next(r[1] for r in info.iter_rows() if r[0].value == "Tên đơn vị").value = "Phường_x000B_Trần Phú"
+
+
+def _huge_figures(book):
+    """Figures of 1e308 in a total and its parts: their sum is beyond any float."""
+    sheet = book[DATA_SHEET]
+    for code in ("THU_NS", "THU_THUE", "THU_DAT"):
+        for column in (5, 7):
+            sheet.cell(_data_row(sheet, code), column).value = 1e308
+
+
+def _miscounted(book):
+    """A count with a fraction, a rate typed as a fraction and a rate its own parts contradict."""
+    sheet = book[DATA_SHEET]
+    rows = {code: _data_row(sheet, code) for code in ("DN_MOI", "HO_TONG", "HO_NGHEO", "HO_NGHEO_TL")}
+    sheet.cell(rows["DN_MOI"], 7).value = 1208.5  # doanh nghiệp
+    for column, total, poor, rate in ((6, 2050, 31, 0.0151), (7, 2100, 40, 2.5)):
+        sheet.cell(rows["HO_TONG"], column).value = total
+        sheet.cell(rows["HO_NGHEO"], column).value = poor
+        sheet.cell(rows["HO_NGHEO_TL"], column).value = rate  # 31/2.050 = 1,51% typed as 0,0151; 40/2.100 = 1,9%
+
+
+LONG_CELL = "Rất dài. " * 3640 + "Hết"  # 32.763 characters: near Excel's own limit of 32.767 for one cell
+
+
+def _long_cells(book):
+    """Every cell of the data sheet's figures and notes holds a text of 32.763 characters."""
+    sheet = book[DATA_SHEET]
+    for row in sheet.iter_rows(min_row=_data_row(sheet, "THU_NS")):
+        for cell in row[4:11]:
+            if cell.column not in (8, 9):  # the % formulas stay
+                cell.value = LONG_CELL
+
+
+DDE = "=cmd|' /C calc'!A0"
+EXTERNAL = "=[1]Sheet1!A1"
+
+
+def _outside_links(book):
+    """A link to another workbook (an external link part and a formula reading it) and DDE formulas."""
+    from openpyxl.packaging.relationship import Relationship
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.workbook.external_link.external import ExternalBook, ExternalLink, ExternalSheetNames
+
+    link = ExternalLink(externalBook=ExternalBook(sheetNames=ExternalSheetNames(sheetName=["Sheet1"]), id="rId1"))
+    link.file_link = Relationship(type="externalLinkPath", Target="file:///C:/bi-mat/so-lieu.xlsx",
+                                  TargetMode="External", Id="rId1")
+    book._external_links.append(link)
+    sheet = book[DATA_SHEET]
+    sheet.cell(_data_row(sheet, "THU_THUE"), 11).value = EXTERNAL
+    sheet.cell(_data_row(sheet, "THU_DAT"), 11).value = DDE
+    book.defined_names["chay_lenh"] = DefinedName("chay_lenh", attr_text=DDE[1:])
+
+
 CASES = [
     Case("empty", _bytes("rong.xlsx", b""), refused="tệp rỗng"),
     Case("random-bytes", _bytes("ngau-nhien.xlsx", bytes(range(256)) * 64), refused="không đọc được tệp như một bảng tính"),
@@ -273,7 +469,7 @@ CASES = [
                                         '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'), refused="DOCTYPE/ENTITY"),
     Case("external-entity", _declaration("thuc-the.xlsx", '<!DOCTYPE x [<!ENTITY e SYSTEM "http://127.0.0.1:9/bi-mat">]>'),
          refused="DOCTYPE/ENTITY"),
-    Case("million-rows", _million_rows, refused="dòng, vượt giới hạn"),
+    Case("million-rows", _million_rows, refused="dòng (có dữ liệu ở ô B20001), vượt giới hạn"),
     Case("long-text", _long_text, finds=("text-too-long",)),
     Case("formula-injection", _edited("cong-thuc.xlsx", _injection)),
     Case("macro-xlsm", _xlsm),
@@ -289,6 +485,33 @@ CASES = [
     Case("deleted-indicator", _edited("xoa-chi-tieu.xlsx", _deleted_indicator), finds=("missing-indicator",)),
     Case("legacy-xls", _converted("xls:MS Excel 97", "xls"), needs_soffice=True),
     Case("ods", _converted("ods", "ods"), needs_soffice=True),
+    # Round two (#16): the reader's memory, silent wrong figures, texts no document may hold.
+    Case("last-cell", _appended("o-cuoi.xlsx", LAST_CELL), refused="có dữ liệu ở ô XFD1048576"),
+    Case("last-cell-prefixed", _appended("o-cuoi-tien-to.xlsx", LAST_CELL.replace(b"<", b"<x:").replace(b"<x:/", b"</x:")),
+         refused="có dữ liệu ở ô XFD1048576"),
+    Case("last-cell-odd-layout", _odd_layout, refused="có dữ liệu ở ô XFD1048576"),
+    Case("last-row", _appended("dong-cuoi.xlsx", b'<row r="1048576"><c r="CV1048576"><v>1</v></c></row>'),
+         refused="có dữ liệu ở ô CV1048576"),
+    Case("far-column", _appended("cot-xa.xlsx", b'<row r="300"><c r="XFD300"><v>1</v></c></row>'),
+         refused="có dữ liệu ở ô XFD300, quá xa vùng số liệu"),
+    Case("cells-without-reference", _appended("o-khong-dia-chi.xlsx",
+                                              b'<row r="30">' + b"<c/>" * 1_000_000 + b"<c><v>1</v></c></row>"),
+         refused="ngoài bảng tính"),
+    Case("dimension-claims-everything", _dimension_claims_everything),
+    Case("ods-far-cell", _ods_far, refused="có dữ liệu ở ô WQK3002"),
+    Case("xls-last-cell", _xls_patched("xa.xls", _xls_far_number), refused="có dữ liệu ở ô IV65536",
+         needs_soffice=True),
+    Case("xls-dimensions-lie", _xls_patched("khai-bao.xls", _xls_dimensions_lie), refused="khai báo vùng dữ liệu",
+         needs_soffice=True),
+    Case("infinite-values", _in_xml("vo-cung.xlsx", {("THU_NS", "G"): b"inf", ("THU_THUE", "G"): b"NaN",
+                                                    ("DN_MOI", "E"): b"-inf"}), finds=("not-a-number",)),
+    Case("hidden-nfd-copy", _edited("ban-sao-an.xlsx", _hidden_nfd_copy), finds=("duplicate-sheet",)),
+    Case("control-characters", _in_xml("ky-tu-dieu-khien.xlsx", {("THU_NS", "E"): b"-inf"}, _control_characters),
+         finds=("not-a-number",)),
+    Case("huge-figures", _edited("so-khong-lo.xlsx", _huge_figures), finds=("parts-sum",)),
+    Case("miscounted", _edited("dem-sai.xlsx", _miscounted), finds=("count-fraction", "rate-as-fraction", "rate-parts")),
+    Case("long-cells", _edited("o-dai.xlsx", _long_cells), finds=("not-a-number",)),
+    Case("outside-links", _edited("lien-ket-ngoai.xlsx", _outside_links)),
 ]
 REFUSED = [case for case in CASES if case.refused]
 READ = [case for case in CASES if not case.refused]

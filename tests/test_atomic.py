@@ -73,10 +73,11 @@ def test_a_target_open_in_excel(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(target))
 
     monkeypatch.setattr("xltools.atomic.os.replace", locked)
+    (tmp_path / "out.xlsx").write_bytes(b"old")  # replacing it needs --force
     with pytest.raises(OutputUnwritable, match="tệp đang mở trong Excel hay Word. Đề nghị đóng tệp nếu đang mở"):
-        with atomic_output(tmp_path / "out.xlsx") as temporary:
+        with atomic_output(tmp_path / "out.xlsx", force=True) as temporary:
             temporary.write_bytes(b"whole")
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
 
 
 def test_the_command_line_says_so_in_vietnamese(tmp_path, capsys):
@@ -88,3 +89,26 @@ def test_the_command_line_says_so_in_vietnamese(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(f"Lỗi: {tmp_path / 'bieu' / 'phuong.xlsx'}: không ghi được tệp kết quả")
     assert "Traceback" not in err and "ngoài dự kiến" not in err
+
+
+def test_without_hard_links_a_second_writer_is_still_told_the_file_exists(tmp_path, monkeypatch):
+    """A file system without hard links (some network shares, FAT): the target is claimed by creating it exclusively."""
+    def no_links(source, target):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr("xltools.atomic.os.link", no_links)
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(OutputExists):
+        with atomic_output(target) as slow:
+            slow.write_bytes(b"slow")
+            with atomic_output(target) as fast:
+                fast.write_bytes(b"fast")
+    assert target.read_bytes() == b"fast" and [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+def test_a_long_name_keeps_its_part_short(tmp_path):
+    target = tmp_path / ("bao-cao-" * 30 + ".xlsx")  # 245 characters: allowed, but not with a part's prefix and suffix
+    with atomic_output(target) as temporary:
+        assert len(temporary.name) < 100
+        temporary.write_bytes(b"whole")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

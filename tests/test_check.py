@@ -194,6 +194,26 @@ def test_reduce_by_percent_is_the_achieved_over_the_planned_reduction(make_workb
     assert found(wrong, catalog) == {("pct-plan-typed", DATA, "H18")}
 
 
+def test_count_fraction(make_workbook, catalog):
+    assert found(make_workbook(figures(DN_MOI={"actual": 110.5, "plan": 100.0})), catalog) == {("count-fraction", DATA, "G11")}
+    # An amount may have decimals; so may a count computed to float noise.
+    assert found(make_workbook(figures(LUA_DT={"actual": 505.5}, DN_MOI={"actual": 110 + 1e-12}), name="ok.xlsx"),
+                 catalog) == set()
+
+
+def test_rate_against_its_parts(make_workbook, catalog):
+    # 210 / 10.050 = 2,09%: typed 2,5 contradicts it, 0,0209 is the fraction form of it.
+    assert found(make_workbook(figures(HO_NGHEO_TL={"actual": 2.5})), catalog) == {("rate-parts", DATA, "G18")}
+    assert found(make_workbook(figures(HO_NGHEO_TL={"actual": 0.0209}), name="fraction.xlsx"),
+                 catalog) == {("rate-as-fraction", DATA, "G18")}
+    # Rounded to the precision typed: 2,1 and 2 are 2,0896 too; the plan of a reduce-by target is a reduction.
+    assert found(make_workbook(figures(HO_NGHEO_TL={"actual": 2.1, "last_year": 3, "plan": 40}), name="ok.xlsx"),
+                 catalog) == set()
+    # Parts where the numerator exceeds the denominator are that error, not a second one at the rate.
+    assert "rate-parts" not in {code for code, _, _ in found(make_workbook(figures(HO_NGHEO={"actual": 11000}),
+                                                                       name="parts.xlsx"), catalog)}
+
+
 def test_typed_matches_rounds_to_the_typed_precision():
     assert typed_matches(97.28, 2447.6 / 2516 * 100)
     assert not typed_matches(98.5, 2447.6 / 2516 * 100)

@@ -280,6 +280,35 @@ def _validate(catalog: Catalog, source: str) -> None:
         for name, code in needed.items():
             if code and code not in catalog.by_code:
                 raise CatalogError(f"{source}: chỉ tiêu «{ind.code}», cột «{COLUMNS[name]}» ghi mã «{code}» không có trong danh mục.")
+    # A total that is its own part, or a rate computed from itself, has no value to start from.
+    for columns, links in ((("parent",), lambda ind: [ind.parent]),
+                           (("numerator", "denominator"),
+                            lambda ind: [ind.numerator, ind.denominator] if ind.rule == "ratio" else [])):
+        cycle = _cycle(catalog, links)
+        if cycle:
+            named = " hoặc ".join(f"«{COLUMNS[c]}»" for c in columns)
+            what = (f"chỉ tiêu «{cycle[0]}» ghi mã của chính nó ở cột {named}" if len(cycle) == 2 else
+                    f"các chỉ tiêu {' → '.join(cycle)} dẫn vòng về chính mình qua cột {named}")
+            raise CatalogError(f"{source}: {what}; đề nghị sửa để không chỉ tiêu nào được tính từ chính nó.")
+
+
+def _cycle(catalog: Catalog, links) -> list[str]:
+    """Return codes each linked to the next by `links(indicator)`, the last equal to the first; [] when none loop."""
+    done: set[str] = set()
+    for start in catalog:
+        path = [start.code]  # the codes being followed, each with the links not yet tried
+        pending = [iter(links(start))]
+        while path:
+            target = next((t for t in pending[-1] if t in catalog.by_code and t not in done), None)
+            if target is None:
+                done.add(path.pop())
+                pending.pop()
+            elif target in path:
+                return path[path.index(target):] + [target]
+            else:
+                path.append(target)
+                pending.append(iter(links(catalog[target])))
+    return []
 
 
 

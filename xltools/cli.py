@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from pathlib import Path
 
@@ -117,7 +119,7 @@ def cmd_check(args) -> int:
         print(findings_table(findings, checked=len(results)))
     failed = False
     if args.annotate:
-        folder = len(paths) > 1 or Path(args.annotate).is_dir()
+        folder = len(paths) > 1 or os.path.isdir(args.annotate)  # False, not OSError, for a name too long
         for result in results:
             if not result.readable:
                 continue
@@ -280,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=cmd_report)
 
     check = commands.add_parser(
-        "check", help="kiểm tra biểu số liệu: ô trống, số sai, tỷ lệ % gõ tay sai, tổng không khớp...",
+        "check", help="kiểm tra biểu số liệu: ô trống, số sai, tỷ lệ %% gõ tay sai, tổng không khớp...",
         description="Kiểm tra từng tệp theo danh mục chỉ tiêu và in danh sách lỗi (phải sửa) và cảnh báo (cần xem "
                     "lại), mỗi dòng chỉ rõ tệp, trang tính và ô. Mã thoát: 0 không có lỗi, 1 có lỗi, 2 không chạy "
                     "được (mọi tệp đều không đọc được, tham số sai, không ghi được bản đánh dấu). Tệp không đọc "
@@ -315,19 +317,56 @@ def _stop_on_terminate() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _stop_on_terminate()  # first: a SIGTERM while the parser loads the reader must still exit cleanly
+    _replace_unprintable()
     try:
-        args = build_parser().parse_args(argv)
-        return args.run(args)
+        try:
+            args = build_parser().parse_args(argv)
+            code = args.run(args)
+        finally:
+            sys.stdout.flush()  # here, not at exit: a reader gone (| head) or a full disk is answered below
     except XltoolsError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu; không có tệp kết quả dở dang nào được giữ lại.", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    except Exception:  # a bug: the user gets a message and where the details are, never a traceback
-        print(f"Lỗi: xltools gặp lỗi ngoài dự kiến; chi tiết kỹ thuật đã ghi vào {_save_traceback()}. "
-              "Đề nghị gửi tệp này cùng tệp dữ liệu cho bộ phận kỹ thuật.", file=sys.stderr)
+    except BrokenPipeError:  # the reader of our output stopped reading (| head): nothing more to say
+        _discard_output()
         return EXIT_CANNOT_RUN
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _unexpected()
+        _discard_output()  # what could not be written is dropped, so the exit does not try again
+        print("Lỗi: không ghi được kết quả vì ổ đĩa đã đầy. Đề nghị giải phóng dung lượng rồi chạy lại.",
+              file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except Exception:
+        return _unexpected()
+    return code
+
+
+def _unexpected() -> int:
+    """Tell the user about a bug: a message and where the details are, never a traceback."""
+    print(f"Lỗi: xltools gặp lỗi ngoài dự kiến; chi tiết kỹ thuật đã ghi vào {_save_traceback()}. "
+          "Đề nghị gửi tệp này cùng tệp dữ liệu cho bộ phận kỹ thuật.", file=sys.stderr)
+    return EXIT_CANNOT_RUN
+
+
+def _replace_unprintable() -> None:
+    """Print a character the terminal's encoding lacks (a file name that is not UTF-8) as `?`, not as a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
+def _discard_output() -> None:
+    """Point standard output at the null device, so that what is still buffered is not written at exit."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture): nothing is flushed at exit
+        pass
 
 
 def _save_traceback() -> str:

@@ -8,6 +8,7 @@ becomes a finding on the Submission instead of an exception.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 
 from .findings import finding
@@ -25,6 +26,9 @@ _HEADER_SEARCH_ROWS = 40
 EXCEL_MAX_TEXT = 32_767  # Excel's own limit on the characters of one cell; longer text was not typed in Excel
 
 
+_NOT_FINITE = "không phải một số hữu hạn: Excel không ghi được số vô cùng hay «không phải số» (NaN)"
+
+
 def is_excel_error(value) -> bool:
     """Return True for an Excel error value such as `#DIV/0!` or `#REF!`."""
     return isinstance(value, str) and bool(_EXCEL_ERROR.match(value.strip()))
@@ -38,9 +42,19 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+_LINE_BREAK = re.compile("[\x0b\x0c]")  # Word's manual line break and page break, pasted into a cell
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")  # no Word or Excel document may hold these
+
+
 def _words(value, sub: Submission, sheet: str, address: str, code: str = "") -> str:
-    """Return the text in a cell, converted to Unicode (with a warning) if typed in TCVN3 or VNI."""
+    """Return the text in a cell, converted to Unicode (with a warning) if typed in TCVN3 or VNI.
+
+    Control characters (`_x0001_` in the file) are dropped and pasted line breaks kept as
+    line breaks: no report or workbook could be written with them.
+    """
     text = _text(value)
+    if not text.isprintable():
+        text = _CONTROL.sub("", _LINE_BREAK.sub("\n", text))
     if len(text) > EXCEL_MAX_TEXT:
         sub.problems.append(finding("text-too-long", file=sub.file, sheet=sheet, cell=address, indicator=code,
                                     length=format_number(len(text)), limit=format_number(EXCEL_MAX_TEXT)))
@@ -68,10 +82,20 @@ def read_submission(path, limits: Limits = DEFAULT_LIMITS) -> Submission:
 
 def _required_sheet(grid: Grid, sub: Submission, name: str) -> list[list] | None:
     """Return the rows of sheet `name`, or None with a finding that lists the sheets the file has."""
-    rows = grid.sheet(name)
+    rows = _sheet(grid, sub, name)
     if rows is None:
         sub.problems.append(finding("missing-sheet", file=sub.file, sheet=name, name=name, found=_sheet_list(grid)))
     return rows
+
+
+def _sheet(grid: Grid, sub: Submission, name: str) -> list[list] | None:
+    """Return the rows of sheet `name`; when several sheets answer to it, a finding says which one is read."""
+    matches = grid.sheet_names(name)
+    if len(matches) > 1:
+        shown = ", ".join(f"«{m}»" + (" (đang ẩn)" if m in grid.hidden else "") for m in matches)
+        sub.problems.append(finding("duplicate-sheet", file=sub.file, sheet=matches[0], cell="A1", name=name,
+                                    count=len(matches), sheets=shown, used=matches[0]))
+    return grid.sheet(name)
 
 
 def _parse_info(grid: Grid, sub: Submission) -> None:
@@ -174,7 +198,8 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
             cells[name] = address = letter + line
             raws[name] = raw
             if raw is not None:
-                setattr(fig, name, raw if raw.__class__ is float else _number(raw, sub, sheet, address, code))
+                finite = raw.__class__ is float and raw - raw == 0  # inf - inf and nan - nan are nan
+                setattr(fig, name, raw if finite else _number(raw, sub, sheet, address, code))
         sub.figures[code] = fig
 
 
@@ -187,6 +212,10 @@ def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float 
                                     text=str(raw).upper(), reason="là giá trị đúng/sai"))
         return None
     if isinstance(raw, (int, float)):
+        if not math.isfinite(raw):
+            sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                        text=str(raw), reason=_NOT_FINITE))
+            return None
         return float(raw)
     if is_excel_error(raw):
         sub.problems.append(finding("excel-error", file=sub.file, sheet=sheet, cell=address, indicator=code,
@@ -204,15 +233,20 @@ def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float 
     if not raw.strip():
         return None
     try:
-        return parse_number(raw)
+        value = parse_number(raw)
     except NumberTextError as exc:
         sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
                                     text=raw, reason=exc.reason))
         return None
+    if not math.isfinite(value):  # hundreds of digits
+        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                                    text=raw, reason=_NOT_FINITE))
+        return None
+    return value
 
 
 def _parse_notes(grid: Grid, sub: Submission) -> None:
-    rows = grid.sheet(NOTES_SHEET)
+    rows = _sheet(grid, sub, NOTES_SHEET)
     if not rows:
         return
     titles = {label_key(t): n for n, t in NOTES_COLUMNS.items()}

@@ -207,7 +207,8 @@ def _info_sheet(sheet, catalog, unit_code, unit_name, year, period, city, info, 
     rows += [(EXTRA_INFO_LABELS[name], info.get(name), True) for name in extras]
     for number, (label, value, is_input) in enumerate(rows, start=1):
         _style(sheet.cell(number, 1, label), bold=True, fill=HEADER_FILL)
-        cell = sheet.cell(number, 2, value)
+        cell = sheet.cell(number, 2)
+        set_value(cell, value)
         _style(cell, fill=INPUT_FILL if is_input else LOCKED_FILL, wrap=True, align="left")
         if isinstance(value, str):
             _fit_row(sheet, number, value, value_width)
@@ -232,7 +233,7 @@ def _data_sheet(sheet, catalog: Catalog, unit_name: str, year: int, period: Peri
     title = "BIỂU TỔNG HỢP CHỈ TIÊU KINH TẾ - XÃ HỘI" if city else "BIỂU SỐ LIỆU CHỈ TIÊU KINH TẾ - XÃ HỘI"
     _style(sheet["A1"], bold=True, size=14, align="center", border=False)
     sheet["A1"] = title
-    sheet["A2"] = f"{unit_name} — Kỳ báo cáo: {period.text(year)}"
+    set_value(sheet["A2"], f"{unit_name} — Kỳ báo cáo: {period.text(year)}")  # a name is never a formula
     _style(sheet["A2"], italic=True, align="center", border=False)
     sheet["A3"] = "Ô màu vàng: nhập số liệu; ô màu xanh: tự tính; ô màu xám: không nhập."
     _style(sheet["A3"], italic=True, size=10, border=False)
@@ -372,8 +373,8 @@ def _units_sheet(sheet, units: list[tuple[str, str]]) -> None:
         sheet[f"{column}1"] = title
         sheet.column_dimensions[column].width = width
     for row, (code, name) in enumerate(units, start=2):
-        sheet.cell(row, 1, code)
-        sheet.cell(row, 2, name)
+        set_value(sheet.cell(row, 1), code)
+        set_value(sheet.cell(row, 2), name)
 
 
 def write_catalog_workbook(catalog: Catalog, path: str | Path, force: bool = False) -> None:

@@ -7,16 +7,19 @@ book through xlwings.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import atomic_output
+from ..atomic import atomic_output, check_output
 from ..errors import BadArguments, UnreadableWorkbook
 from ..grid import sheet_key
 from ..findings import SEVERITY_TEXT, Finding
 from ..layout import COMPUTED_FIELDS, FINDINGS_SHEET
-from ..tables import ERROR_COLOUR, WARNING_COLOUR, findings_table
-from ..writer import write_table
+from ..tables import ERROR_COLOUR, WARNING_COLOUR, findings_table, summary_text
+from ..numbers import format_number
+from ..writer import set_value, write_table
 from .checker import CheckResult, check_file
 
 __all__ = ["Mark", "cell_marks", "annotate"]
@@ -61,16 +64,20 @@ def cell_marks(result: CheckResult | list[Finding]) -> list[Mark]:
 def annotate(path, output, result: CheckResult | None = None, force: bool = False) -> Path:
     """Write to `output` a copy of the workbook at `path` with the check's marks; return `output`.
 
-    The copy keeps the workbook's formulas and styles. Empty `%` cells get the computed value
-    (cells still holding the template's formula keep it, typed values are kept so the mark
-    shows what was typed); flagged cells are filled and get a note; the `Kiểm tra` sheet
-    lists every finding with a link to its cell. The input file is never modified.
+    The copy keeps the workbook's formulas and styles, but not its links to other files
+    (external link parts, and formulas that read them) nor DDE formulas (`=cmd|' /C calc'!A0`,
+    which ask Excel to start a program): those formulas become text with a note, and the
+    `Kiểm tra` sheet says what was done. Empty `%` cells get the computed value (cells still
+    holding the template's formula keep it, typed values are kept so the mark shows what was
+    typed); flagged cells are filled and get a note; the `Kiểm tra` sheet lists every finding
+    with a link to its cell. The input file is never modified.
     """
     from openpyxl import load_workbook
 
     path, output = Path(path), Path(output)
-    if output.exists() and output.resolve() == path.resolve():
+    if _same_file(output, path):
         raise BadArguments(f"{output}: tệp đánh dấu phải khác tệp đầu vào; tệp đầu vào không bao giờ bị sửa.")
+    check_output(output, force)
     result = result or check_file(path)
     if result.submission is None:
         reasons = "; ".join(f.message for f in result.findings)
@@ -82,16 +89,66 @@ def annotate(path, output, result: CheckResult | None = None, force: bool = Fals
         book = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
     except Exception as exc:
         raise UnreadableWorkbook(f"{path.name}: không mở được tệp để ghi bản đánh dấu ({type(exc).__name__}).") from None
-    sheets = {sheet_key(name): book[name] for name in book.sheetnames}
-    _fill_percentages(sheets.get(sheet_key(result.submission.data_sheet)), result)
+    made_safe = _cut_outside_links(book)
+    keys = {sheet_key(name): book[name] for name in book.sheetnames}
+    sheet = lambda name: book[name] if name in book.sheetnames else keys.get(sheet_key(name))
+    _fill_percentages(sheet(result.submission.data_sheet), result)
     for mark in cell_marks(result):
-        sheet = sheets.get(sheet_key(mark.sheet))
-        if sheet is not None:
-            _apply(sheet[mark.cell], mark)
-    _findings_sheet(book, result)
+        if sheet(mark.sheet) is not None:
+            _apply(sheet(mark.sheet)[mark.cell], mark)
+    _findings_sheet(book, result, made_safe)
     with atomic_output(output, force=force) as temporary:
         book.save(temporary)
     return output
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):  # one does not exist, or its name cannot be a file's
+        return False
+
+
+_STRING = re.compile(r'"[^"]*"')
+_OUTSIDE_REFERENCE = re.compile(r"\[\d+\][^\[\]!]*!|\.xl\w*\]")  # [1]Sheet1!A1, 'C:\\[bao-cao.xlsx]Sheet1'!A1
+
+
+def _reaches_outside(formula: str) -> bool:
+    """Return True for a formula that starts a program (DDE: `cmd|' /C calc'!A0`) or reads another file."""
+    code = _STRING.sub("", formula)
+    return "|" in code or bool(_OUTSIDE_REFERENCE.search(code))
+
+
+def _cut_outside_links(book) -> str:
+    """Drop the links of `book` to other files and turn formulas reaching outside into text; return a note or ""."""
+    from openpyxl.comments import Comment
+
+    links = len(book._external_links)
+    book._external_links = []
+    cells = []
+    for worksheet in book.worksheets:
+        for row in worksheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str) and _reaches_outside(cell.value):
+                    set_value(cell, cell.value)  # shown as typed, never run
+                    cell.comment = Comment("xltools: công thức này gọi chương trình hoặc tệp khác nên đã được chuyển "
+                                           "thành chữ trong bản sao.", NOTE_AUTHOR)
+                    cells.append(f"{worksheet.title}!{cell.coordinate}")
+    names = [scope for scope in (book.defined_names, *(ws.defined_names for ws in book.worksheets))]
+    dropped = 0
+    for scope in names:
+        for name in [n for n, defined in scope.items() if _reaches_outside(str(defined.attr_text or ""))]:
+            del scope[name]
+            dropped += 1
+    done = []
+    if links:
+        done.append(f"bỏ {format_number(links)} liên kết tới tệp khác")
+    if cells:
+        shown = ", ".join(cells[:5]) + (f" và {format_number(len(cells) - 5)} ô khác" if len(cells) > 5 else "")
+        done.append(f"chuyển {format_number(len(cells))} công thức gọi chương trình hoặc tệp khác thành chữ ({shown})")
+    if dropped:
+        done.append(f"bỏ {format_number(dropped)} tên (Name) trỏ ra ngoài tệp")
+    return f"Để an toàn, bản sao này đã {'; '.join(done)}." if done else ""
 
 
 def _fill_percentages(sheet, result: CheckResult) -> None:
@@ -121,9 +178,12 @@ def _apply(cell, mark: Mark) -> None:
     cell.comment = Comment(text, NOTE_AUTHOR, width=420, height=min(60 + 18 * text.count("\n") + len(text) // 3, 600))
 
 
-def _findings_sheet(book, result: CheckResult) -> None:
-    """(Re)create the `Kiểm tra` sheet listing every finding, each linked to its cell, and show it first."""
-    table = findings_table(result.findings, f"KẾT QUẢ KIỂM TRA — {result.path.name}", linked_file=result.path.name)
+def _findings_sheet(book, result: CheckResult, made_safe: str = "") -> None:
+    """(Re)create the `Kiểm tra` sheet listing every finding, each linked to its cell; `made_safe` says what
+    of the workbook was neutralised in the copy."""
+    note = " ".join(filter(None, (summary_text(result.errors, result.warnings), made_safe)))
+    table = findings_table(result.findings, f"KẾT QUẢ KIỂM TRA — {result.path.name}", linked_file=result.path.name,
+                           note=note)
     write_table(book, FINDINGS_SHEET, table)
     book.active = book.sheetnames.index(FINDINGS_SHEET)
     for other in book.worksheets:

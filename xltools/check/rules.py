@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from ..catalog import Catalog, Indicator
 from ..evaluate import Result, evaluate, is_number
@@ -229,13 +230,22 @@ class PartsSum(Rule):
                 parts = [ctx.sub.figure(c.code).value(name) for c in children]
                 if not is_number(total_value) or not all(is_number(p) for p in parts):
                     continue
-                total = math.fsum(parts)
+                total = _sum(parts)
                 slack = _half_unit(ind.decimals) + sum(_half_unit(c.decimals) for c in children)
-                if abs(total - total_value) > slack + 1e-9 * max(1.0, abs(total_value)):
+                difference = abs(total - type(total)(total_value))
+                if difference > slack + 1e-9 * max(1.0, abs(total_value)):
                     decimals = max([ind.decimals, *(c.decimals for c in children)] + [0])
                     yield ctx.at(self.code, figure, name, name=ind.name, value=_n(total_value, decimals),
                                  parts=" + ".join(c.name for c in children), total=_n(total, decimals),
-                                 difference=_n(abs(total - total_value), decimals), unit=ind.unit)
+                                 difference=_n(difference, decimals), unit=ind.unit)
+
+
+def _sum(values: list[float]) -> float | Decimal:
+    """Return the exact sum of `values`; as a Decimal when it is beyond any float (parts of 1e308 each)."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return sum(map(Decimal, values), Decimal(0))
 
 
 class NumeratorGtDenominator(Rule):
@@ -271,12 +281,12 @@ def typed_decimals(value: float) -> int | None:
     return decimals if decimals <= 6 else None
 
 
-def typed_matches(typed: float, computed: float) -> bool:
+def typed_matches(typed: float, computed: float, fraction: bool = True) -> bool:
     """Return True when `typed` is `computed` rounded to the precision it was typed with.
 
-    A full-precision value (a formula's cached result) must match to float precision. A
-    value typed as a fraction in a cell formatted as percent (0,9728 shown as 97,28%) also
-    matches.
+    A full-precision value (a formula's cached result) must match to float precision. With
+    `fraction`, a value typed as a fraction in a cell formatted as percent (0,9728 shown as
+    97,28%) also matches.
     """
     epsilon = 1e-9 * max(1.0, abs(computed))
     decimals = typed_decimals(typed)
@@ -284,7 +294,56 @@ def typed_matches(typed: float, computed: float) -> bool:
         return abs(typed - computed) <= epsilon
     if abs(typed - computed) <= _half_unit(decimals) + epsilon:
         return True
-    return decimals >= 2 and abs(typed * 100 - computed) <= _half_unit(decimals - 2) + epsilon
+    return fraction and decimals >= 2 and abs(typed * 100 - computed) <= _half_unit(decimals - 2) + epsilon
+
+
+class WholeCount(Rule):
+    """A count (`Loại` số lượng, no decimals) typed with a fraction: 1.208,5 người."""
+
+    code = "count-fraction"
+
+    def check(self, ctx):
+        for ind, figure, name, value in ctx.values():
+            if (ind.kind == "count" and ind.decimals == 0 and not float(value).is_integer()
+                    and abs(value - round(value)) > 1e-9 * max(1.0, abs(value))):
+                yield ctx.at(self.code, figure, name, name=ind.name, value=_n(value, 6), unit=ind.unit)
+
+
+class RateParts(Rule):
+    """A typed rate that its own numerator and denominator contradict (98,5% for 2.447,6 / 2.516).
+
+    A rate below 1 whose parts give about a hundred times it was typed as a fraction (0,95
+    for 95%): the report would print it as 0,95%. The plan of a reduce-by target is a
+    reduction in points, not a rate of its parts. A rate reported as impossible (above 100%,
+    negative) or whose numerator exceeds its denominator is that error already.
+    """
+
+    code = "rate-parts"
+
+    def check(self, ctx):
+        for ind, figure in ctx.rows():
+            if ind.rule != "ratio":
+                continue
+            top, bottom = ctx.sub.figure(ind.numerator), ctx.sub.figure(ind.denominator)
+            if top is None or bottom is None:
+                continue
+            top_ind, bottom_ind = ctx.catalog[ind.numerator], ctx.catalog[ind.denominator]
+            for name in INPUT_FIELDS:
+                typed, a, b = figure.value(name), top.value(name), bottom.value(name)
+                if name not in figure.cells or not all(map(is_number, (typed, a, b))) or not 0 < b or a > b:
+                    continue
+                if _implausible(ind, typed) or (name in ("plan", "next_plan") and ind.direction == "reduce_by"):
+                    continue
+                computed = a / b * ind.ratio_scale
+                if typed_matches(typed, computed, fraction=False):
+                    continue
+                fraction = ind.ratio_scale == 100 and 0 < typed < 1 and 0.9 <= computed / (typed * 100) <= 1.1
+                decimals = typed_decimals(typed)  # quoted as typed: 0,0151, not rounded to 0,02
+                yield ctx.at("rate-as-fraction" if fraction else self.code, figure, name, name=ind.name,
+                             value=_n(typed, max(ind.decimals, 2) if decimals is None else decimals),
+                             expected=_n(computed, max(ind.decimals, 2)), unit=ind.unit,
+                             numerator=top_ind.name, denominator=bottom_ind.name,
+                             top=_n(a, top_ind.decimals), bottom=_n(b, bottom_ind.decimals))
 
 
 class TypedPercent(Rule):
@@ -404,6 +463,8 @@ RULES: tuple[Rule, ...] = (
     OutOfBounds(),
     PartsSum(),
     NumeratorGtDenominator(),
+    WholeCount(),
+    RateParts(),
     TypedPercent("pct-plan-typed", "pct_plan"),
     TypedPercent("pct-last-year-typed", "pct_last_year"),
     YoyJump(),

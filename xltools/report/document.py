@@ -16,9 +16,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docxtpl import DocxTemplate
 
-from ..atomic import atomic_output
+from ..atomic import atomic_output, check_output
 from ..catalog import Catalog
-from ..errors import OutputExists, XltoolsError
+from ..errors import XltoolsError
 from ..grid import DEFAULT_LIMITS, Limits
 from ..numbers import format_number
 from ..submission import Submission
@@ -52,8 +52,7 @@ def write_report(submission: Submission, catalog: Catalog, output: str | Path, *
     draft when None). Raise OutputExists when `output` exists and `force` is not set.
     """
     output = Path(output)
-    if output.exists() and not force:
-        raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
+    check_output(output, force)
     context = build_context(submission, catalog, ranking, date)
     data = render_docx(context, template)
     with atomic_output(output, force=force) as temporary:
@@ -68,8 +67,7 @@ def report_workbook(workbook: str | Path, output: str | Path, *, template: str |
 
     `catalog` replaces the one `judging_catalog` chooses for the workbook.
     """
-    if Path(output).exists() and not force:
-        raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
+    check_output(Path(output), force)
     submission, catalog, ranking = read_report_source(workbook, catalog, limits)
     return write_report(submission, catalog, output, ranking=ranking, template=template, date=date, force=force)
 
