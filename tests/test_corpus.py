@@ -259,13 +259,7 @@ def test_report_keeps_formula_like_text_as_text(corpus, tmp_path):
     assert INJECTIONS[0] in text  # the narrative, printed as typed
 
 
-# grid_from_book keys sheets by their NFC name, so the hidden NFD copy replaces the visible «Số liệu», and it
-# leaves Grid.hidden empty: it should keep both names, as read_grid does, and fill hidden from Sheet.visible.
-EXCEL_DOOR = {"hidden-nfd-copy": "fix in xltools/excel.py grid_from_book (lead)"}
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=EXCEL_DOOR[c.name]))
-                                  if c.name in EXCEL_DOOR else c for c in READ], ids=[c.name for c in READ])
+@pytest.mark.parametrize("case", READ, ids=[c.name for c in READ])
 def test_excel_buttons(corpus, case, monkeypatch):
     """Excel opened the file (so only readable cases): the buttons answer in Vietnamese, in the book."""
     import xlwings as xw
@@ -296,7 +290,6 @@ def test_excel_buttons(corpus, case, monkeypatch):
 
 # ---------------------------------------------------------------------------------------------- round two (#16)
 
-LEAD = "fix in the merge package (lead)"
 
 
 def test_a_hidden_copy_never_replaces_the_visible_data_sheet(corpus, capsys, tmp_path):
@@ -488,14 +481,12 @@ def test_a_file_name_that_is_not_utf8(corpus, capsys, tmp_path):
     assert _run(capsys, "report", path, "-o", tmp_path / "bc.docx", "--catalog", corpus[0] / "danh-muc.xlsx")[0] == 0
 
 
-@pytest.mark.xfail(strict=True, reason=LEAD)
 def test_merge_of_a_file_name_that_is_not_utf8(corpus, capsys, tmp_path):
-    """merge writes the register's file names as they are: a name with undecodable bytes (a surrogate) cannot be
-    encoded in the sheet XML. WardFile.name (and every name merge shows) should go through findings.readable."""
+    """A name with undecodable bytes (a surrogate) cannot be encoded in the sheet XML: merge shows it readable."""
     path = _odd_named_copy(corpus, tmp_path / "ten-la")
     code, out, err = _run(capsys, "merge", path.parent, "-o", tmp_path / "tp.xlsx", "--json", "--jobs", 1,
                           "--catalog", corpus[0] / "danh-muc.xlsx")
-    assert code == 0 and '"file": "ph\ufffdong.xlsx"' in out
+    assert code == 1 and '"file": "ph\ufffdong.xlsx"' in out and err == ""  # 1: the good file's own findings
 
 
 LONG_NAME = "bao-cao-" + "rat-dai-" * 37 + ".xlsx"  # 309 characters: more than a file system allows in one name
@@ -513,9 +504,8 @@ def test_an_output_name_too_long_is_a_message(corpus, capsys, tmp_path, command)
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=LEAD)
 def test_a_merge_output_name_too_long_is_a_message(corpus, capsys, tmp_path):
-    """merge() checks `output.exists()`, which raises OSError on such a name: atomic.check_output answers it."""
+    """`output.exists()` raises OSError on such a name: merge asks atomic.check_output, as every command does."""
     code, out, err = _run(capsys, "merge", corpus[1], "-o", tmp_path / LONG_NAME, "--catalog", corpus[0] / "danh-muc.xlsx")
     assert code == 2 and "tên tệp hoặc thư mục quá dài (" in err
 
@@ -602,11 +592,9 @@ def test_formula_like_text_in_the_city_base_stays_text(corpus, capsys, tmp_path)
                    for row in sheet.iter_rows() for cell in row)
 
 
-@pytest.mark.xfail(strict=True, reason=LEAD)
 def test_a_city_base_listing_a_unit_twice_or_without_code(corpus, capsys, tmp_path):
-    """The base's «Đơn vị» list is taken as it is: a repeated code lists the ward again (the register said «đưa vào
-    tổng hợp 17 tệp» for 15 files) and a blank code drops the row silently. Each should be a finding on its cell of
-    «Đơn vị», and the register should hold one row per unit."""
+    """A repeated code once listed the ward again (the register said «đưa vào tổng hợp 17 tệp» for 15 files) and a
+    blank code dropped the row silently: each is now a finding on its cell of «Đơn vị», one register row per unit."""
     import json
 
     from conftest import small_catalog
@@ -626,11 +614,10 @@ def test_a_city_base_listing_a_unit_twice_or_without_code(corpus, capsys, tmp_pa
                                                                                               ("Đơn vị", "A5")}
 
 
-@pytest.mark.xfail(strict=True, reason=LEAD)
 @pytest.mark.parametrize("command", ["check", "merge"])
 def test_a_symlink_loop_in_an_input_folder(corpus, capsys, tmp_path, command):
-    """merge.ward_files asks DirEntry.is_file(), which raises OSError (ELOOP) on a link to itself: the loop
-    should be an unreadable file with its message, the other files read as usual."""
+    """DirEntry.is_file() raises OSError (ELOOP) on a link to itself: the loop is an unreadable file with its
+    message, the other files are read as usual."""
     import json
     import shutil
 

@@ -23,7 +23,7 @@ from .errors import UnreadableWorkbook
 from .findings import readable
 from .numbers import format_number
 
-__all__ = ["Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "date_text",
+__all__ = ["grid_keys", "Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "date_text",
            "sheet_key"]
 
 
@@ -113,6 +113,13 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def grid_keys(names: list[str]) -> dict[str, str]:
+    """Return sheet name -> the name a Grid keeps it under: NFC, except where two sheets differ only in
+    composition, so that neither replaces the other (the parser then reports them both)."""
+    spellings = Counter(_nfc(name) for name in names)
+    return {name: _nfc(name) if spellings[_nfc(name)] == 1 or _nfc(name) == name else name for name in names}
+
+
 def clean_value(value):
     """Return a cell value as grids hold it: text in NFC, empty text as None, anything else unchanged."""
     if value.__class__ is str:
@@ -147,7 +154,7 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
         out: dict[str, list[list]] = {}
         hidden = set()
         metadata = book.sheets_metadata
-        spellings = Counter(_nfc(meta.name) for meta in metadata)
+        keys = grid_keys([meta.name for meta in metadata])
         for meta in metadata:
             sheet_name = meta.name
             if wanted is not None and sheet_key(sheet_name) not in wanted:
@@ -157,8 +164,7 @@ def read_grid(path: str | Path, sheets: list[str] | None = None, limits: Limits 
             if len(rows) > limits.max_rows:
                 raise UnreadableWorkbook(_too_many_rows(name, sheet_name, limits))
             width = limits.max_columns
-            # Names are kept in NFC, except where two sheets differ only in composition: neither replaces the other.
-            key = _nfc(sheet_name) if spellings[_nfc(sheet_name)] == 1 or _nfc(sheet_name) == sheet_name else sheet_name
+            key = keys[sheet_name]
             out[key] = [[(_nfc(v) if v else None) if v.__class__ is str else v for v in row[:width]] for row in rows]
             _put_errors(out[key], errors)
             _put_blanks(out[key], zeros.get(_nfc(sheet_name), ()))

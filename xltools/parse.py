@@ -11,7 +11,7 @@ import datetime
 import math
 import re
 
-from .findings import finding
+from .findings import Finding, finding
 from .grid import DEFAULT_LIMITS, Grid, Limits, cell_address, cell_text, column_letter, date_text, read_grid
 from .layout import (DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS,
                      OPTIONAL_FIELDS, UNITS_SHEET, column_field, data_titles, label_key)
@@ -264,21 +264,31 @@ def _parse_notes(grid: Grid, sub: Submission) -> None:
             sub.narratives[section] = text
 
 
-def parse_units(grid: Grid) -> list[tuple[str, str]]:
-    """Return the (code, name) pairs of a city workbook's `Đơn vị` sheet, whose first row holds the column titles."""
+def parse_units(grid: Grid) -> tuple[list[tuple[str, str]], list[Finding]]:
+    """Return the (code, name) pairs of a city workbook's `Đơn vị` sheet (titles in its first row), each code once,
+    and a finding on each row that repeats a code or names a unit without one."""
     rows = grid.sheet(UNITS_SHEET) or []
     if not rows:
-        return []
+        return [], []
     header = [label_key(cell) for cell in rows[0]]
     code_title, name_title = label_key("Mã đơn vị"), label_key("Tên đơn vị")
     if code_title not in header:
-        return []
+        return [], []
+    sheet = grid.sheet_name(UNITS_SHEET)
     code_at = header.index(code_title)
     name_at = header.index(name_title) if name_title in header else None
-    units = []
-    for row in rows[1:]:
+    units, findings, first = [], [], {}
+    for number, row in enumerate(rows[1:], start=2):
         code = cell_text(row[code_at]) if code_at < len(row) else ""
-        if code:
-            name = cell_text(row[name_at]) if name_at is not None and name_at < len(row) else ""
+        name = cell_text(row[name_at]) if name_at is not None and name_at < len(row) else ""
+        cell = cell_address(number - 1, code_at)
+        if not code:
+            if name:
+                findings.append(finding("unit-without-code", file=grid.source, sheet=sheet, cell=cell, name=name))
+        elif code.upper() in first:
+            findings.append(finding("unit-listed-twice", file=grid.source, sheet=sheet, cell=cell, unit=code,
+                                    first=first[code.upper()]))
+        else:
+            first[code.upper()] = cell
             units.append((code, name))
-    return units
+    return units, findings

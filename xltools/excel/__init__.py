@@ -278,7 +278,7 @@ def merge(book: xw.Book, wards_root: str | Path | None = None) -> str:
         if not files:
             raise _Refused(f"thư mục «{folder}» không có tệp Excel nào của phường, xã.")
         wards = read_wards(files, session.catalog, jobs=os.cpu_count() or 1, progress=False)
-        base = CityBase(session.submission, parse_units(session.grid))
+        base = CityBase(session.submission, *parse_units(session.grid))
         result = merge_wards(wards, session.catalog, base, file=session.grid.source)
         written = _write_merged(session, result.submission)
         _write_percentages(session, evaluate(result.submission, session.catalog))

@@ -12,12 +12,11 @@ never receive each other's actions.
 from __future__ import annotations
 
 import os
-import unicodedata
 from pathlib import Path
 
 import xlwings as xw
 
-from ..grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, sheet_key
+from ..grid import DEFAULT_LIMITS, Grid, clean_value, column_letter, grid_keys, sheet_key
 from ..tables import HEADER_COLOUR, Table
 
 __all__ = ["BookWriter", "grid_from_book", "use_remote_engine", "as_text", "NOTE_MACRO", "MACRO_BOOK_KEY"]
@@ -53,13 +52,26 @@ def grid_from_book(book: xw.Book) -> Grid:
     the reader's row and column limits; text is normalised to NFC like the file reader.
     """
     sheets: dict[str, list[list]] = {}
+    hidden = set()
+    keys = grid_keys([sheet.name for sheet in book.sheets])
     for sheet in book.sheets:
         last = sheet.used_range.last_cell
         rows = min(last.row, DEFAULT_LIMITS.max_rows)
         columns = min(last.column, DEFAULT_LIMITS.max_columns)
         values = sheet.range((1, 1), (rows, columns)).options(ndim=2, err_to_str=True).value
-        sheets[unicodedata.normalize("NFC", sheet.name)] = [[clean_value(v) for v in row] for row in values]
-    return Grid(sheets, source=book.name, path=BookWriter.of(book).path)
+        key = keys[sheet.name]
+        sheets[key] = [[clean_value(v) for v in row] for row in values]
+        if not _visible(sheet):
+            hidden.add(key)
+    return Grid(sheets, source=book.name, path=BookWriter.of(book).path, hidden=hidden)
+
+
+def _visible(sheet) -> bool:
+    """Return False for a hidden sheet; a client that does not say (xlwings' VBA client) is taken as showing it."""
+    try:
+        return bool(sheet.visible)
+    except (KeyError, AttributeError, NotImplementedError):
+        return True
 
 
 def as_text(value):

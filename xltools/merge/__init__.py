@@ -15,9 +15,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..atomic import atomic_output
+from ..atomic import atomic_output, check_output
 from ..catalog import CATALOG_SHEET, Catalog, default_catalog, judging_catalog, office_catalog
-from ..errors import BadArguments, OutputExists
+from ..errors import BadArguments
 from ..grid import DEFAULT_LIMITS, Limits, read_grid
 from ..layout import DATA_SHEET, INFO_SHEET, INPUT_FIELDS, NOTES_SHEET, UNITS_SHEET
 from ..parse import parse_grid, parse_units
@@ -64,8 +64,7 @@ def merge(
     without `force`.
     """
     output = Path(output)
-    if output.exists() and not force:
-        raise OutputExists(f"{output}: tệp đã tồn tại. Dùng --force để ghi đè.")
+    check_output(output, force)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise BadArguments(f"số tiến trình (--jobs) phải từ 1 trở lên, không phải {jobs}.")
@@ -96,7 +95,7 @@ def read_base(path: str | Path, catalog: Catalog | None = None) -> tuple[CityBas
             Period.parse(sub.period_label)
         except PeriodError as exc:
             raise BadArguments(f"{path.name} › {INFO_SHEET}: {exc}") from None
-    return CityBase(sub, parse_units(grid)), judging_catalog(grid, sub.version, catalog).catalog
+    return CityBase(sub, *parse_units(grid)), judging_catalog(grid, sub.version, catalog).catalog
 
 
 def write_city_workbook(result: CityResult, output: str | Path, force: bool = False) -> Path:

@@ -41,6 +41,7 @@ class CityBase:
 
     submission: Submission | None = None
     units: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # about the base itself: its list of units
 
 
 @dataclass
@@ -131,7 +132,7 @@ def merge_wards(wards: list[WardFile], catalog: Catalog, base: CityBase | None =
     values = ward_values(used, catalog)
     city = consolidate(values, catalog, base_sub)
     entries = register(wards, decision, expected_units)
-    findings = [f for ward in wards for f in ward.findings + decision.notes.get(ward.path, [])]
+    findings = base.findings + [f for ward in wards for f in ward.findings + decision.notes.get(ward.path, [])]
     findings += [finding("missing-unit", unit=e.unit_code, name=e.unit_name or e.unit_code)
                  for e in entries if not e.sent]
     used_units = [(w.unit_code, w.unit_name) for w in used]

@@ -27,18 +27,26 @@ def ward_files(inputs: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[
         if path.is_dir():
             with os.scandir(path) as entries:
                 found = sorted(Path(e.path) for e in entries
-                               if e.is_file() and os.path.splitext(e.name)[1].lower() in WORKBOOK_SUFFIXES)
+                               if os.path.splitext(e.name)[1].lower() in WORKBOOK_SUFFIXES and _file_like(e))
         elif path.is_file():
             found = [path]
         else:
             raise BadArguments(f"{path}: không tìm thấy tệp hoặc thư mục.")
         for candidate in found:
-            key = _identity(candidate)
+            key = _identity(candidate) or candidate  # a file that cannot be looked at is listed, to be said unreadable
             if candidate.name.startswith("~$") or key in skipped or key in seen:
                 continue
             seen.add(key)
             out.append(candidate)
     return out
+
+
+def _file_like(entry: os.DirEntry) -> bool:
+    """Return True for a file, or for a name that cannot be followed (a link to itself): reading it says why."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
 
 
 def _identity(path: Path):

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..catalog import Catalog
 from ..check import check_submission
 from ..errors import UnreadableWorkbook
-from ..findings import Finding, finding
+from ..findings import Finding, finding, readable
 from ..grid import DEFAULT_LIMITS, Grid, Limits, read_grid
 from ..layout import DATA_SHEET, INFO_SHEET, INPUT_FIELDS
 from ..parse import parse_grid
@@ -65,7 +65,7 @@ class WardFile:
 def read_ward(path: Path, catalog: Catalog, limits: Limits = DEFAULT_LIMITS) -> WardFile:
     """Return the WardFile of `path`: never raises for a bad file, which becomes an `unreadable` finding."""
     path = Path(path)
-    ward = WardFile(path=str(path), name=path.name)
+    ward = WardFile(path=str(path), name=readable(path.name))
     try:
         ward.modified = path.stat().st_mtime
         with path.open("rb") as handle:
