@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Nhận bảng tính từ Excel qua HTTP, chạy Kiểm tra / Tính toán / Tổng hợp / Tạo báo cáo và trả "
                     "kết quả về Excel. Dùng xlwings PRO theo giấy phép PolyForm Noncommercial (miễn phí cho cơ quan "
                     "nhà nước). Cần cài thêm: pip install \"xltools[serve]\".",
-        epilog="Ví dụ: xltools serve --host 0.0.0.0 --port 8000 --token 'ma-bi-mat' --output-dir D:\\BaoCao",
+        epilog="Ví dụ: xltools serve --host 0.0.0.0 --port 8000 --token 'ma-bi-mat' --wards-root D:\\BaoCao",
     )
     serve.add_argument("--host", default="127.0.0.1",
                        help="địa chỉ lắng nghe; mặc định 127.0.0.1 (chỉ máy này). Địa chỉ khác bắt buộc có --token")
