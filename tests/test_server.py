@@ -183,7 +183,8 @@ def test_report_over_http_is_kept_under_a_random_id_for_the_add_in_to_fetch(serv
     path = make_workbook(FIGURES, name="tran-phu.xlsx")
     status, answer = post(f"{server}/xlwings/report?macros=XLTools.xlam", book_payload(path))
     assert status == 200
-    [(at, macro, report_id, name)] = [(n, *a["args"]) for n, a in enumerate(answer["actions"]) if a["func"] == "runMacro"]
+    [(at, macro, report_id, name)] = [(n, *a["args"]) for n, a in enumerate(answer["actions"])
+                                      if a["func"] == "runMacro"]
     assert macro == "'XLTools.xlam'!XLToolsOpenReport"
     assert re.fullmatch(r"[A-Za-z0-9_-]{32}", report_id) and name == "tran-phu - báo cáo.docx"
     target = reports / report_id / name
@@ -203,7 +204,8 @@ def test_report_over_http_is_kept_under_a_random_id_for_the_add_in_to_fetch(serv
         assert (status, text.decode()) == (404, "xltools: không có báo cáo này trên máy chủ, hoặc báo cáo đã quá thời "
                                                 "gian giữ (60 phút). Bấm lại nút Tạo báo cáo.")
     status, _, text = over_http()("GET", f"{server}/reports/..%2F{report_id}", {"Authorization": TOKEN}, None)
-    assert (status, text.decode()) == (404, f"xltools: không có địa chỉ «/reports/../{report_id}» trên máy chủ xltools.")
+    assert (status, text.decode()) == (404, f"xltools: không có địa chỉ «/reports/../{report_id}» trên máy chủ "
+                                            "xltools.")
 
 
 WARDS = (("TRAN_PHU", "Phường Trần Phú", 1172.5), ("BAC_HA", "Phường Bắc Hà", 450))
@@ -358,8 +360,10 @@ def _sheet(values, name="Số liệu"):
     (b'{"sheets": [], "book": {}, "client": "VBA", "version": ' + b"9" * 5000 + b"}",
      "dữ liệu gửi lên không phải JSON của xlwings."),
     ([1, 2], "dữ liệu gửi lên không đúng định dạng của xlwings (thiếu «book» hoặc «sheets»)."),
-    (dict(_sheet([[1]]), book={"name": 5}), "dữ liệu gửi lên không đúng định dạng của xlwings (mục «book.name» phải là chữ)."),
-    (dict(_sheet([[1]]), version=None), "dữ liệu gửi lên không đúng định dạng của xlwings (mục «version» phải là chữ)."),
+    (dict(_sheet([[1]]), book={"name": 5}),
+     "dữ liệu gửi lên không đúng định dạng của xlwings (mục «book.name» phải là chữ)."),
+    (dict(_sheet([[1]]), version=None),
+     "dữ liệu gửi lên không đúng định dạng của xlwings (mục «version» phải là chữ)."),
     (dict(_sheet([[1]]), names={"a": 1}), "dữ liệu gửi lên không đúng định dạng của xlwings (mục «names» phải là danh "
                                           "sách các tên vùng)."),
     (_sheet([[1, 2], [3]]), "dữ liệu gửi lên không đúng định dạng của xlwings (trang «Số liệu»: các dòng của «values» "
@@ -370,8 +374,8 @@ def _sheet(values, name="Số liệu"):
                                   "không đọc được ([[[1]]])."),
     (_sheet([[None, None, float("nan")]]), "dữ liệu gửi lên không đúng định dạng của xlwings: ô C1 trang «Số liệu» có "
                                            "giá trị không đọc được (NaN)."),
-    (_sheet([[10 ** 400]]), "dữ liệu gửi lên không đúng định dạng của xlwings: ô A1 trang «Số liệu» có giá trị không đọc "
-                            "được (1" + "0" * 59 + "…)."),
+    (_sheet([[10 ** 400]]), "dữ liệu gửi lên không đúng định dạng của xlwings: ô A1 trang «Số liệu» có giá trị "
+                            "không đọc được (1" + "0" * 59 + "…)."),
     (_sheet([[], ["2026-02-30T00:00:00.000Z"]]), "dữ liệu gửi lên không đúng định dạng của xlwings (trang «Số liệu»: "
                                                   "các dòng của «values» dài ngắn khác nhau)."),
     (_sheet([[None], ["2026-02-30T00:00:00.000Z"]]), "dữ liệu gửi lên không đúng định dạng của xlwings: ô A2 trang «Số "

@@ -1,4 +1,7 @@
-"""`xltools serve` as the Excel add-in uses it: requests built, answers read and applied as its VBA does (vba_client)."""
+"""`xltools serve` as the Excel add-in uses it: requests built, answers read and applied as its VBA does.
+
+The add-in is modelled by vba_client.
+"""
 
 from __future__ import annotations
 
@@ -160,9 +163,9 @@ def test_a_cell_that_makes_invalid_json_gets_a_400_not_a_crash(addin, make_workb
 def test_a_cell_that_makes_invalid_json_is_named_in_the_message(addin, make_workbook):
     press = addin.press("check", _spill(make_workbook))
     assert press.status == 400
-    assert press.shown == ("Lỗi: máy chủ xltools từ chối yêu cầu (mã 400): Excel không gửi được giá trị của ô M3 trang "
-                           "«Số liệu»: ô này đang báo lỗi mà add-in không gửi được (như #SPILL!, #CALC!, #BUSY!). Đề nghị "
-                           "sửa công thức của ô (hoặc xóa ô) rồi bấm lại nút.")
+    assert press.shown == ("Lỗi: máy chủ xltools từ chối yêu cầu (mã 400): Excel không gửi được giá trị của ô M3 "
+                           "trang «Số liệu»: ô này đang báo lỗi mà add-in không gửi được (như #SPILL!, #CALC!, #BUSY!). "
+                           "Đề nghị sửa công thức của ô (hoặc xóa ô) rồi bấm lại nút.")
 
 
 @pytest.mark.parametrize("cell", ["A1", "C7", "AB40"])
