@@ -1,7 +1,6 @@
-"""`xltools serve` as the Excel add-in uses it: requests built, answers read and applied as its VBA does (vba_client).
+"""`xltools serve` as the Excel add-in uses it: requests built, answers read and applied as its VBA does.
 
-Tests marked xfail(strict=True) show what the server does wrong today (issue 15); they turn
-into failures, to be unmarked, when the server is fixed.
+The add-in is modelled by vba_client.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-from test_server import FIGURES, TOKEN, free_port  # noqa: E402
+from test_server import FIGURES, TOKEN, free_port, wards_and_city  # noqa: E402
 from vba_client import AddIn, decode_response, over_http, payload_from_workbook  # noqa: E402
 from xltools import excel  # noqa: E402
 from xltools.grid import read_grid  # noqa: E402
@@ -161,10 +160,34 @@ def test_a_cell_that_makes_invalid_json_gets_a_400_not_a_crash(addin, make_workb
     assert press.shown.startswith("Lỗi: máy chủ xltools từ chối yêu cầu (mã 400): ")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the 400 for the client's invalid JSON does not name the cell")
 def test_a_cell_that_makes_invalid_json_is_named_in_the_message(addin, make_workbook):
     press = addin.press("check", _spill(make_workbook))
-    assert press.status == 400 and "Số liệu" in press.text and "M3" in press.text
+    assert press.status == 400
+    assert press.shown == ("Lỗi: máy chủ xltools từ chối yêu cầu (mã 400): Excel không gửi được giá trị của ô M3 "
+                           "trang «Số liệu»: ô này đang báo lỗi mà add-in không gửi được (như #SPILL!, #CALC!, #BUSY!). "
+                           "Đề nghị sửa công thức của ô (hoặc xóa ô) rồi bấm lại nút.")
+
+
+@pytest.mark.parametrize("cell", ["A1", "C7", "AB40"])
+def test_an_error_cell_anywhere_is_named_even_first_or_last_in_its_row(addin, make_workbook, cell):
+    def edit(book):
+        sheet = book["Thuyết minh"]
+        sheet[cell] = "#CALC!"
+        sheet[cell].data_type = "e"
+
+    press = addin.press("compute", make_workbook(FIGURES, edit=edit))
+    assert press.status == 400 and f"ô {cell} trang «Thuyết minh»: ô này đang báo lỗi" in press.text
+
+
+def test_a_long_digit_text_is_named_with_what_to_do(addin, make_workbook):
+    def edit(book):
+        book["Thông tin"]["D2"] = "0123456789012345678"
+
+    press = addin.press("compute", make_workbook(FIGURES, edit=edit))
+    assert (press.status, press.text) == (400, (
+        "xltools: Excel gửi sai giá trị của ô D2 trang «Thông tin»: ô chữ «0123456789012345678» chỉ gồm chữ số (từ 16 "
+        "ký tự trở lên) bị gửi đi như một con số. Đề nghị thêm chữ vào ô (ví dụ «Số 0123456789012345678») hoặc rút "
+        "ngắn, rồi bấm lại nút."))
 
 
 # ------------------------------------------------------------------ known faults of the server (issue 15)
@@ -212,20 +235,103 @@ def open_server(tmp_path, monkeypatch):
     yield from serving(monkeypatch, output_dir=tmp_path / "out")
 
 
-@pytest.mark.parametrize("headers", [
-    {"Host": "evil.example.com"},
-    {"Origin": "http://evil.example.com"},
-    {"Content-Type": "text/plain"},
-], ids=["foreign host", "foreign origin", "text/plain"])
-@pytest.mark.xfail(strict=True, reason="issue 15: requests a web page can send are accepted")
-def test_requests_a_web_page_could_send_are_refused(open_server, make_workbook, headers):
+@pytest.mark.parametrize("headers, status, text", [
+    ({"Host": "evil.example.com"}, 421, "máy chủ không nhận yêu cầu gửi tới tên «evil.example.com»."),
+    ({"Origin": "http://evil.example.com"}, 403, "máy chủ không nhận yêu cầu từ trang web «http://evil.example.com»."),
+    ({"Content-Type": "text/plain"}, 415, "máy chủ chỉ nhận bảng tính gửi từ add-in Excel (dữ liệu JSON, "
+                                          "Content-Type: application/json), không nhận «text/plain»."),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, 415, "không nhận «application/x-www-form-urlencoded»."),
+], ids=["foreign host", "foreign origin", "text/plain", "form"])
+def test_requests_a_web_page_could_send_are_refused(open_server, make_workbook, tmp_path, headers, status, text):
     body = payload_from_workbook(make_workbook(FIGURES)).encode()
-    status, _, _ = over_http()("POST", f"{open_server}/xlwings/report",
-                               {"Content-Type": "application/json", **headers}, body)
-    assert 400 <= status < 500
+    answer = over_http()("POST", f"{open_server}/xlwings/report", {"Content-Type": "application/json", **headers}, body)
+    assert answer[0] == status
+    assert answer[2].decode().startswith("xltools: ") and text in answer[2].decode()
+    assert list((tmp_path / "out").iterdir()) == []  # no report was written
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the report stays on the server; the add-in gets a server path")
+def test_the_server_itself_and_its_local_names_are_accepted(open_server, make_workbook):
+    port = open_server.rsplit(":", 1)[1]
+    body = payload_from_workbook(make_workbook(FIGURES)).encode()
+    for headers in ({"Host": f"localhost:{port}"}, {"Origin": open_server}, {"Host": "LOCALHOST"},
+                    {"Content-Type": "application/json; charset=utf-8"}):
+        status, _, _ = over_http()("POST", f"{open_server}/xlwings/compute",
+                                   {"Content-Type": "application/json", **headers}, body)
+        assert status == 200, headers
+
+
+def test_a_name_given_with_allow_host_is_accepted(monkeypatch, make_workbook):
+    for url in serving(monkeypatch, allow_hosts=["xltools.ubnd.local"]):
+        body = payload_from_workbook(make_workbook(FIGURES)).encode()
+        send = lambda host: over_http()("POST", f"{url}/xlwings/compute",
+                                        {"Content-Type": "application/json", "Host": host}, body)[0]
+        assert (send("xltools.ubnd.local:8000"), send("khac.ubnd.local")) == (200, 421)
+
+
+def test_merge_is_refused_without_a_wards_root(open_server, make_workbook, tmp_path):
+    press = AddIn(over_http(), server_url=open_server).press("merge", make_workbook(FIGURES))
+    assert press.status == 403
+    assert press.shown == ("Lỗi: máy chủ xltools từ chối yêu cầu (mã 403): máy chủ chưa đặt thư mục dữ liệu "
+                           "(--wards-root) nên không tổng hợp được qua máy chủ. Đề nghị cán bộ CNTT chạy lại «xltools "
+                           "serve» với --wards-root <thư mục chứa tệp của các phường, xã>.")
+
+
+def test_merge_takes_a_folder_written_with_backslashes(addin, tmp_path, catalog):
+    city = wards_and_city(tmp_path / "2022" / "PhuongXa", tmp_path / "thanh-pho.xlsx", "2022\\PhuongXa", catalog)
+    press = addin.press("merge", city)
+    assert press.status == 200
+    assert press.shown.split(": ", 1)[1].startswith("Tổng hợp xong: 2/2 tệp được đưa vào")
+    row = parse_grid(read_grid(city)).figures["THU_NS"].row
+    assert press.book["Số liệu"].cell(row, 7).value == 1622.5
+
+
+def test_a_vietnamese_token_is_compared_as_utf8(monkeypatch, make_workbook):
+    import http.client
+    from urllib.parse import urlsplit
+
+    token = "mã-bí-mật-Hà-Tĩnh"
+    body = payload_from_workbook(make_workbook(FIGURES)).encode()
+    for url in serving(monkeypatch, token=token):
+        address = urlsplit(url)
+
+        def send(authorization: bytes) -> int:
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+            connection.request("POST", "/xlwings/compute", body, {"Content-Type": "application/json",
+                                                                  "Authorization": authorization})
+            status = connection.getresponse().status
+            connection.close()
+            return status
+
+        assert send(token.encode("utf-8")) == 200
+        assert send(b"Bearer " + token.encode("utf-8")) == 200
+        assert send(token.encode("cp1258", "replace")) == 401
+        assert send(b"ma-bi-mat-Ha-Tinh") == 401
+
+
+@pytest.fixture
+def silent_compute(monkeypatch):
+    """Make Tính toán write nothing into the book, as when no sheet could take its message."""
+    monkeypatch.setitem(excel.HANDLERS, "compute", lambda book: "Lỗi: không ghi được vào bảng tính đang mở.")
+
+
+def test_a_message_that_could_not_be_written_is_shown_with_its_diacritics(silent_compute, addin, make_workbook):
+    press = addin.press("compute", make_workbook(FIGURES))
+    assert press.status == 200
+    assert (press.shown, press.alerts) == ("Lỗi: không ghi được vào bảng tính đang mở.", [])
+
+
+def test_nothing_of_a_press_is_kept_after_its_answer(addin, make_workbook):
+    import xlwings as xw
+    from xlwings.pro._xlremote import get_range_api
+
+    app = xw.engines["remote"].apps.active
+    before = len(app.books)
+    for handler in ("check", "compute", "report"):
+        assert addin.press(handler, make_workbook(FIGURES)).status == 200
+    assert len(app.books) == before
+    assert get_range_api.cache_info().currsize == 0
+
+
 def test_the_report_press_delivers_the_docx_into_documents(addin, make_workbook, tmp_path):
     press = addin.press("report", make_workbook(FIGURES, name="tran-phu.xlsx"))
     assert press.status == 200
@@ -235,3 +341,32 @@ def test_the_report_press_delivers_the_docx_into_documents(addin, make_workbook,
     info = press.book["Thông tin"]
     assert any(row[0] == excel.REPORT_LABEL and row[1] == str(press.saved[0])
                for row in info.iter_rows(values_only=True))
+    assert press.shown.endswith(f"Đã tạo báo cáo «tran-phu - báo cáo.docx».\r\n\r\nĐã lưu báo cáo vào {press.saved[0]}")
+
+
+def test_two_reports_of_the_same_name_are_both_delivered(addin, make_workbook, tmp_path):
+    path = make_workbook(FIGURES, name="tran-phu.xlsx")
+    first, second = addin.press("report", path), addin.press("report", path)
+    assert [p.name for p in first.saved + second.saved] == ["tran-phu - báo cáo.docx", "tran-phu - báo cáo (2).docx"]
+    kept = sorted((tmp_path / "reports").glob("*/*.docx"))
+    assert len(kept) == 2 and kept[0].parent != kept[1].parent
+
+
+def test_an_expired_report_is_explained(monkeypatch, make_workbook, tmp_path):
+    (tmp_path / "giu").mkdir()
+    for url in serving(monkeypatch, output_dir=tmp_path / "giu", keep_minutes=0.001):
+        addin = AddIn(over_http(), server_url=url, documents=tmp_path)
+        fetch = addin._macros  # the press fetches at once; make it wait past the expiry first
+
+        def late(press, notices):
+            macros = fetch(press, notices)
+            open_report = macros["XLToolsOpenReport"]
+            macros["XLToolsOpenReport"] = lambda *args: (time_module.sleep(0.1), open_report(*args))
+            return macros
+
+        monkeypatch.setattr(addin, "_macros", late)
+        press = addin.press("report", make_workbook(FIGURES))
+        assert press.saved == []
+        assert press.shown.endswith("Lỗi: không tải được báo cáo từ máy chủ về máy này (máy chủ trả lỗi 404: xltools: "
+                                    "không có báo cáo này trên máy chủ, hoặc báo cáo đã quá thời gian giữ (0 phút). "
+                                    "Bấm lại nút Tạo báo cáo.).")

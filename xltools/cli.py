@@ -56,7 +56,8 @@ def cmd_serve(args) -> int:
     from .server import serve
 
     serve(host=args.host, port=args.port, token=args.token or os.environ.get("XLTOOLS_TOKEN"),
-          output_dir=args.output_dir, wards_root=args.wards_root)
+          output_dir=args.output_dir, wards_root=args.wards_root, allow_hosts=args.allow_host,
+          keep_minutes=args.keep_reports, reports_max_mb=args.reports_max_mb)
     return EXIT_OK
 
 
@@ -221,16 +222,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Nhận bảng tính từ Excel qua HTTP, chạy Kiểm tra / Tính toán / Tổng hợp / Tạo báo cáo và trả "
                     "kết quả về Excel. Dùng xlwings PRO theo giấy phép PolyForm Noncommercial (miễn phí cho cơ quan "
                     "nhà nước). Cần cài thêm: pip install \"xltools[serve]\".",
-        epilog="Ví dụ: xltools serve --host 0.0.0.0 --port 8000 --token 'ma-bi-mat' --output-dir D:\\BaoCao",
+        epilog="Ví dụ: xltools serve --host 0.0.0.0 --port 8000 --token 'ma-bi-mat' --wards-root D:\\BaoCao",
     )
     serve.add_argument("--host", default="127.0.0.1",
                        help="địa chỉ lắng nghe; mặc định 127.0.0.1 (chỉ máy này). Địa chỉ khác bắt buộc có --token")
     serve.add_argument("--port", type=int, default=8000, help="cổng, mặc định 8000")
     serve.add_argument("--token", help="mã truy cập mà Excel phải gửi trong tiêu đề Authorization "
                                        "(hoặc đặt biến môi trường XLTOOLS_TOKEN)")
-    serve.add_argument("--output-dir", help="thư mục ghi báo cáo .docx tạo từ máy trạm; mặc định thư mục hiện tại")
-    serve.add_argument("--wards-root", help="chỉ cho nút Tổng hợp đọc các thư mục phường, xã nằm trong thư mục này "
-                                            "(đường dẫn tương đối tính từ đây)")
+    serve.add_argument("--output-dir", help="thư mục giữ tạm báo cáo .docx chờ máy trạm tải về; mặc định một thư mục "
+                                            "tạm")
+    serve.add_argument("--keep-reports", type=_positive, default=60, metavar="PHÚT",
+                       help="giữ báo cáo trên máy chủ bao nhiêu phút để máy trạm tải về; mặc định 60")
+    serve.add_argument("--reports-max-mb", type=_positive, default=500, metavar="MB",
+                       help="dung lượng tối đa của các báo cáo đang giữ (quá thì xóa báo cáo cũ nhất); mặc định 500")
+    serve.add_argument("--wards-root", help="thư mục chứa tệp của các phường, xã: nút Tổng hợp chỉ đọc các thư mục nằm "
+                                            "trong đó (đường dẫn tương đối tính từ đây); không có thì nút Tổng hợp "
+                                            "không chạy qua máy chủ")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="TÊN",
+                       help="tên máy chủ mà add-in dùng trong địa chỉ (ví dụ xltools.ubnd.local), nếu không dùng địa "
+                            "chỉ IP; nhắc lại cho mỗi tên")
     serve.set_defaults(run=cmd_serve)
 
     addin = commands.add_parser(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -233,7 +234,7 @@ def _wards_folder(session: _Session, root: Path | None = None) -> Path:
     With `root` (the server's `--wards-root`), a relative entry is taken inside it and a folder
     outside it is refused, so a client cannot make the server read any folder it can reach.
     """
-    named = session.submission.info.get("ward_folder", "").strip()
+    named = session.submission.info.get("ward_folder", "").strip().replace("\\", os.sep)  # 2022\PhuongXa on Linux
     base = root or (session.grid.path.parent if session.grid.path else None)
     if named:
         folder = Path(named).expanduser()
@@ -277,7 +278,12 @@ def merge(book: xw.Book, wards_root: str | Path | None = None) -> str:
         files = ward_files([folder], skip=own)
         if not files:
             raise _Refused(f"thư mục «{folder}» không có tệp Excel nào của phường, xã.")
-        wards = read_wards(files, session.catalog, jobs=os.cpu_count() or 1, progress=False)
+        try:  # in worker processes: a file that crashes the reader must not take Excel's Python (or the server) down
+            wards = read_wards(files, session.catalog, jobs=os.cpu_count() or 1, progress=False, isolated=True)
+        except BrokenProcessPool:
+            raise _Refused(f"chương trình đọc tệp Excel dừng đột ngột khi đọc các tệp trong thư mục «{folder}» (có thể "
+                           "một tệp bị hỏng). Đề nghị mở thử từng tệp mới nhận bằng Excel, lưu lại rồi bấm Tổng hợp "
+                           "lại; nếu vẫn lỗi, báo cán bộ công nghệ thông tin.") from None
         base = CityBase(session.submission, *parse_units(session.grid))
         result = merge_wards(wards, session.catalog, base, file=session.grid.source)
         written = _write_merged(session, result.submission)
@@ -317,26 +323,34 @@ def _write_merged(session: _Session, merged: Submission) -> int:
     return count
 
 
-def report(book: xw.Book, output_dir: str | Path | None = None) -> str:
+def report(book: xw.Book, output_dir: str | Path | None = None, store=None) -> str:
     """Write the Word report of the open workbook next to it (or into `output_dir`); put its path in `Thông tin`.
 
     The report is written from what is on screen, saved or not; a city workbook's `Xếp hạng`
-    sheet names the leading and lagging units.
+    sheet names the leading and lagging units. With `store` (the server's store of reports,
+    whose `reserve()` returns a new id and its folder), the report is written there and the
+    client is told to fetch it and open it on the user's computer.
     """
     def run(session: _Session) -> str:
         from ..merge import RANKING_SHEET, read_ranking
         from ..report import write_report
 
         path = session.grid.path
-        folder = Path(output_dir or os.environ.get("XLTOOLS_OUTPUT_DIR") or (path.parent if path else Path.cwd()))
-        folder.mkdir(parents=True, exist_ok=True)
+        if store is not None:
+            report_id, folder = store.reserve()
+        else:
+            folder = Path(output_dir or os.environ.get("XLTOOLS_OUTPUT_DIR") or (path.parent if path else Path.cwd()))
+            folder.mkdir(parents=True, exist_ok=True)
         stem = Path(session.grid.source).stem or "bao-cao"
         rows = session.grid.sheet(RANKING_SHEET)
         ranking = read_ranking(rows, session.catalog) if rows is not None else None
         written = write_report(session.submission, session.catalog, folder / f"{stem} - báo cáo.docx",
                                ranking=ranking, force=True)
         _write_info(session, REPORT_LABEL, str(written))
-        return f"Đã tạo báo cáo: {written}"
+        if store is None:
+            return f"Đã tạo báo cáo: {written}"
+        session.writer.open_report(report_id, written.name)
+        return f"Đã tạo báo cáo «{written.name}»."
 
     return _handle(book, "tạo báo cáo", run)
 

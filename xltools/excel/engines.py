@@ -21,9 +21,12 @@ from ..tables import HEADER_COLOUR, Table
 
 __all__ = ["BookWriter", "grid_from_book", "use_remote_engine", "as_text", "NOTE_MACRO", "MACRO_BOOK_KEY"]
 
-# The VBA Sub (macros/XLTools.bas) that sets or clears a cell note for VBA remote clients,
-# which have no note action of their own.
+# The VBA Subs of the add-in (macros/XLTools.bas) that the server calls back for VBA remote
+# clients (macros/README.md, section 6): set or clear a cell note (the client has no note
+# action), show a message (xlwings' alert garbles Vietnamese), fetch and open a report.
 NOTE_MACRO = "XLToolsSetNote"
+MESSAGE_MACRO = "XLToolsMessage"
+REPORT_MACRO = "XLToolsOpenReport"
 # Payload key the server sets to the workbook holding the macros (`?macros=` in the URL).
 MACRO_BOOK_KEY = "xltools_macro_book"
 
@@ -147,6 +150,12 @@ class BookWriter:
     def alert(self, message: str, critical: bool) -> None:
         """Show `message` in a message box of the client, when nothing could be written into the book."""
 
+    def open_report(self, report_id: str, file_name: str) -> None:
+        """Have the client fetch the report the server keeps under `report_id` and open it as `file_name`.
+
+        A client that cannot fetch it keeps the server's path written in `Thông tin`.
+        """
+
 
 class DesktopWriter(BookWriter):
     """Excel on Windows or macOS, through RunPython: real notes, real fills."""
@@ -183,12 +192,22 @@ class RemoteWriter(BookWriter):
 
 
 class VbaWriter(RemoteWriter):
-    """xlwings' VBA client (`RunRemotePython`): notes through the add-in's own VBA Sub."""
+    """xlwings' VBA client (`RunRemotePython`): notes, messages and reports through the add-in's own VBA Subs."""
+
+    def _run(self, macro: str, *args) -> None:
+        book = self.book.impl.api.get(MACRO_BOOK_KEY)
+        if book:  # as Application.Run names a macro of another book: 'Book''s name.xlam'!Macro
+            macro = "'" + book.replace("'", "''") + "'!" + macro
+        self._act("runMacro", macro, *args)
 
     def set_note(self, sheet, address, text):
-        api = self.book.impl.api
-        macro = f"'{api[MACRO_BOOK_KEY]}'!{NOTE_MACRO}" if api.get(MACRO_BOOK_KEY) else NOTE_MACRO
-        self._act("runMacro", macro, sheet.name, address, text or "")
+        self._run(NOTE_MACRO, sheet.name, address, text or "")
+
+    def alert(self, message, critical):
+        self._run(MESSAGE_MACRO, message)  # the add-in's dialog shows what xlwings' MsgBox garbles
+
+    def open_report(self, report_id, file_name):
+        self._run(REPORT_MACRO, report_id, file_name)
 
 
 class OfficeJsWriter(RemoteWriter):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing
 import sys
 from array import array
 from collections.abc import Callable
@@ -143,14 +144,17 @@ def _read_in_worker(path: Path) -> WardFile:
 
 
 def read_wards(paths: list[Path], catalog: Catalog, limits: Limits = DEFAULT_LIMITS, jobs: int = 1,
-               progress=None) -> list[WardFile]:
+               progress=None, isolated: bool = False) -> list[WardFile]:
     """Return the WardFile of each path, in order, read by `jobs` worker processes (1: in this process).
 
     `progress` is a callable (done, total), True/False, or None for a bar only on a terminal.
+    With `isolated`, every file is read in a worker process, even one file with `jobs` 1, and
+    workers are not forked from the caller's threads: a file that crashes the reader (calamine
+    aborting the process) kills a worker, and the caller gets BrokenProcessPool, not its own death.
     """
     report = _progress(progress, len(paths))
     try:
-        if jobs == 1 or len(paths) < 2:
+        if not paths or not isolated and (jobs == 1 or len(paths) < 2):
             out = []
             for path in paths:
                 out.append(read_ward(path, catalog, limits))
@@ -158,7 +162,8 @@ def read_wards(paths: list[Path], catalog: Catalog, limits: Limits = DEFAULT_LIM
             return out
         workers = min(jobs, len(paths))
         chunk = max(1, min(64, len(paths) // (workers * 8)))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(catalog, limits)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_unthreaded() if isolated else None,
+                                 initializer=_start_worker, initargs=(catalog, limits)) as pool:
             out = []
             for ward in pool.map(_read_in_worker, paths, chunksize=chunk):
                 out.append(ward)
@@ -166,6 +171,19 @@ def read_wards(paths: list[Path], catalog: Catalog, limits: Limits = DEFAULT_LIM
             return out
     finally:
         report(None)
+
+
+def _unthreaded():
+    """Return a multiprocessing context whose workers start clean rather than forked from the caller's threads.
+
+    A forkserver where there is one (Linux, macOS): a single-threaded process, with this module
+    loaded once, that forks each worker; else spawn.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _progress(progress, total: int) -> Callable:
