@@ -37,7 +37,7 @@ def is_local(host: str) -> bool:
 
 
 def create_app(token: str | None = None, output_dir: str | Path | None = None,
-               wards_root: str | Path | None = None):
+               wards_root: str | Path | None = None, archive=None):
     """Return the FastAPI application; with `token`, every request must send it in `Authorization`.
 
     Reports are written into `output_dir`; with `wards_root`, the merge button only reads
@@ -54,6 +54,8 @@ def create_app(token: str | None = None, output_dir: str | Path | None = None,
     app = FastAPI(title="xltools", docs_url=None, redoc_url=None, openapi_url=None)
     handlers = dict(excel.HANDLERS, report=partial(excel.report, output_dir=output_dir),
                     merge=partial(excel.merge, wards_root=wards_root))
+    if archive is not None:  # an open xltools.archive.Archive: Tính toán pre-fills, Kiểm tra warns
+        handlers.update(check=partial(excel.check, archive=archive), compute=partial(excel.compute, archive=archive))
 
     def refuse(status: int, message: str):
         # VBA's RunRemotePython shows the body of a failed response in a message box.
@@ -137,7 +139,7 @@ def _run_handler(handler, payload, macros, refuse, respond):
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
-          output_dir: str | Path | None = None, wards_root: str | Path | None = None) -> None:
+          output_dir: str | Path | None = None, wards_root: str | Path | None = None, db: str | None = None) -> None:
     """Run the server until interrupted; refuse a non-local `host` without a `token`."""
     if not is_local(host) and not token:
         raise BadArguments(
@@ -152,7 +154,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
     for name, folder in (("--output-dir", output_dir), ("--wards-root", wards_root)):
         if folder and not Path(folder).is_dir():
             raise BadArguments(f"{name}: không tìm thấy thư mục «{folder}».")
-    app = create_app(token=token, output_dir=output_dir, wards_root=wards_root)
+    archive = None
+    if db:
+        from .archive import open_archive
+
+        archive = open_archive(db, create=False)
+    app = create_app(token=token, output_dir=output_dir, wards_root=wards_root, archive=archive)
     print(LICENCE_NOTICE, flush=True)
     print(f"xltools đang phục vụ tại http://{host}:{port}/xlwings/<check|compute|merge|report> "
           f"({'có' if token else 'không'} mã truy cập). Bấm Ctrl+C để dừng.", flush=True)
