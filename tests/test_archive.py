@@ -489,3 +489,37 @@ def test_buttons_prefill_on_compute_and_warn_on_check(db, make_workbook, monkeyp
         notes = {args[2]: args[3] for a in book.json()["actions"] if a["func"] == "runMacro" for args in [a["args"]]}
         assert "kho lưu trữ có 95" in notes[f"F{dn}"]
         book.close()
+
+
+def test_serve_with_an_archive_prefills_on_compute(tmp_path, make_workbook):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+    import time
+    import urllib.request
+
+    from payload import book_payload
+    from test_server import free_port, post, start
+
+    db = tmp_path / "kho.sqlite"
+    with open_archive(db) as archive:
+        import_files(archive, [make_workbook(Y2021, name="tp-2021.xlsx", year=2021)], small_catalog())
+    port = free_port()
+    process = start("--port", str(port), "--db", str(db))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+                time.sleep(0.2)
+        status, answer = post(f"{url}/xlwings/compute", book_payload(make_workbook({}, name="tp-2022.xlsx")), None)
+        assert status == 200
+        texts = [v for a in answer["actions"] if a["func"] == "setValues" for row in a["values"] for v in row
+                 if isinstance(v, str)]
+        assert any("đã điền sẵn 14 ô từ kho lưu trữ" in t for t in texts)
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

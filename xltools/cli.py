@@ -363,6 +363,8 @@ def check_against_archive(args, results) -> None:
 
 
 def cmd_archive_import(args) -> int:
+    import os
+
     from .archive import import_files, open_archive
     from .catalog import load_catalog
     from .check import findings_table
@@ -370,7 +372,8 @@ def cmd_archive_import(args) -> int:
 
     catalog = load_catalog(args.catalog) if args.catalog else None
     with open_archive(required_db(args)) as archive:
-        result = import_files(archive, args.paths, catalog, jobs=args.jobs or 1, limits=limits_from(args))
+        result = import_files(archive, args.paths, catalog, jobs=args.jobs or os.cpu_count() or 1,
+                              limits=limits_from(args))
         name = archive.name
     if result.skipped:
         print(findings_table(result.skipped, checked=len(result.skipped)))
@@ -466,7 +469,7 @@ def add_archive_commands(commands) -> None:
     )
     put.add_argument("paths", nargs="+", metavar="PATH", help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa chúng")
     put.add_argument("--catalog", help=CATALOG_HELP)
-    put.add_argument("--jobs", type=_positive, help="số tiến trình đọc song song; mặc định 1")
+    put.add_argument("--jobs", type=_positive, help="số tiến trình đọc song song; mặc định bằng số lõi CPU")
     add_db_option(put)
     add_limit_options(put)
     put.set_defaults(run=cmd_archive_import)
