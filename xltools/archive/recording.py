@@ -67,10 +67,6 @@ class Recorded:
     version: int
     submission_id: int
 
-    @property
-    def resubmitted(self) -> bool:
-        return self.outcome == "version"
-
 
 def ward_record(ward: WardFile, catalog: Catalog) -> Record | Finding:
     """Return the Record of a ward file read by the merge's reader, or the Finding saying why it cannot be archived."""

@@ -26,7 +26,7 @@ from ..errors import XltoolsError
 from ..numbers import format_number
 
 __all__ = ["Archive", "ArchiveError", "open_archive", "using_archive", "SCHEMA_VERSION", "UPGRADES", "metadata",
-           "submissions", "figures", "findings", "meta", "describe"]
+           "submissions", "figures", "findings", "meta", "describe", "insert_many", "LOCK_SECONDS"]
 
 SCHEMA_VERSION = 1
 APPLICATION = "xltools"

@@ -39,7 +39,7 @@ _NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\.?\s+")
 @dataclass(frozen=True)
 class Block:
     """One paragraph of the body: `style` is part | part_title | heading1 | heading2 | heading3 | point | text |
-    bullet | chart | caption; `text` may hold footnote references (FOOTNOTE)."""
+    bullet | chart | trend_chart | caption; `text` may hold footnote references (FOOTNOTE)."""
 
     style: str
     text: str = ""
