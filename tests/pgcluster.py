@@ -86,15 +86,20 @@ def postgres_cluster():
     data = os.path.join(folder, "data")
     port = _free_port()
     try:
-        subprocess.run([*prefix, os.path.join(folder_of, "initdb"), "-D", data, "-U", "xltools", "-A", "trust",
-                        "-E", "UTF8", "--locale=C", "--no-sync"], check=True, capture_output=True)
-        subprocess.run([*prefix, os.path.join(folder_of, "pg_ctl"), "-D", data, "-l", os.path.join(folder, "log"),
-                        "-w", "-o", f"-p {port} -h 127.0.0.1 -k {folder} -F", "start"], check=True,
-                       capture_output=True)
+        try:
+            subprocess.run([*prefix, os.path.join(folder_of, "initdb"), "-D", data, "-U", "xltools", "-A", "trust",
+                            "-E", "UTF8", "--locale=C", "--no-sync"], check=True, capture_output=True, cwd=folder)
+            subprocess.run([*prefix, os.path.join(folder_of, "pg_ctl"), "-D", data, "-l",
+                            os.path.join(folder, "log"), "-w", "-o", f"-p {port} -h 127.0.0.1 -k {folder} -F",
+                            "start"], check=True, capture_output=True, cwd=folder)  # cwd: one its user may enter
+        except subprocess.CalledProcessError as exc:
+            log = os.path.join(folder, "log")
+            tail = open(log, encoding="utf-8", errors="replace").read()[-2000:] if os.path.exists(log) else ""
+            pytest.fail(f"the throwaway PostgreSQL did not start: {exc.cmd}: {exc.stderr!r} {tail}")
         yield Cluster(port, folder, count(1))
     finally:
         subprocess.run([*prefix, os.path.join(folder_of, "pg_ctl"), "-D", data, "-m", "immediate", "stop"],
-                       capture_output=True)
+                       capture_output=True, cwd=folder)
         shutil.rmtree(folder, ignore_errors=True)
         if made_user:
             subprocess.run(["userdel", made_user], capture_output=True)
