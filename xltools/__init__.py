@@ -26,7 +26,7 @@ __all__ = [
     "load_catalog", "default_catalog", "Catalog", "read_submission", "Submission", "Figure", "Period",
     "check_file", "check_submission", "evaluate_submission", "merge_files", "merge_wards", "CityResult",
     "write_report",
-    "report_workbook", "XltoolsError",
+    "report_workbook", "XltoolsError", "open_archive",
 ]
 
 _HOMES = {
@@ -35,6 +35,7 @@ _HOMES = {
     "check_file": "check", "check_submission": "check", "evaluate_submission": ("evaluate", "evaluate"),
     "merge_files": ("merge", "merge"), "merge_wards": "merge", "CityResult": "merge",
     "write_report": "report", "report_workbook": "report", "XltoolsError": "errors",
+    "open_archive": "archive",
 }
 
 

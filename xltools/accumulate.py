@@ -49,12 +49,16 @@ def accumulate(parts: Iterable[Submission], catalog: Catalog, period: Period | s
         return values[ind.code]
 
     for ind in catalog:
-        given = [part.figure(ind.code) for part in ordered]
-        if all(figure is None for figure in given):
-            continue
-        named = next(figure for figure in reversed(given) if figure is not None)
-        out.figures[ind.code] = Figure(code=ind.code, row=named.row, name=named.name, unit=named.unit,
-                                       **figures(ind))
+        given = [part.figure(ind.code) for part in ordered if part.figure(ind.code) is not None]
+        if given:
+            named = given[-1]
+            out.figures[ind.code] = Figure(code=ind.code, row=named.row, name=named.name, unit=named.unit,
+                                           **figures(ind))
+        elif ind.rule == "ratio" and ind.accumulates == "recompute":
+            # a rate the parts did not state is still known from its accumulated numerator and denominator
+            values = figures(ind)
+            if any(value is not None for value in values.values()):
+                out.figures[ind.code] = Figure(code=ind.code, row=0, name=ind.name, unit=ind.unit, **values)
     return out
 
 
@@ -115,8 +119,9 @@ def _latest(given: list[Figure | None], name: str) -> float | None:
 
 
 def _sum(given: list[Figure | None], name: str) -> float | None:
-    numbers = [value for figure in given if figure is not None and (value := finite(figure.value(name))) is not None]
-    return _clean(math.fsum(numbers)) if numbers else None
+    """Return the sum over every part; None when a part lacks the figure, since a sum of some months would understate."""
+    numbers = [finite(figure.value(name)) if figure is not None else None for figure in given]
+    return _clean(math.fsum(numbers)) if numbers and None not in numbers else None
 
 
 def _clean(value: float) -> float | None:

@@ -28,9 +28,12 @@ def cmd_new(args) -> int:
     from .writer import new_workbook
 
     catalog = load_catalog(args.catalog)
+    known = archived_figures(args, catalog, args.unit_code, args.period, args.year)
     new_workbook(args.output, catalog, force=args.force, unit_code=args.unit_code, unit_name=args.unit_name,
-                 year=args.year, period=args.period, city=args.city)
+                 year=args.year, period=args.period, city=args.city, known=known)
     print(f"Đã tạo {args.output} ({len(catalog)} chỉ tiêu, phiên bản mẫu {catalog.version}).")
+    if known is not None:
+        print(prefilled_text(known))
     return EXIT_OK
 
 
@@ -57,7 +60,7 @@ def cmd_serve(args) -> int:
 
     serve(host=args.host, port=args.port, token=args.token or os.environ.get("XLTOOLS_TOKEN"),
           output_dir=args.output_dir, wards_root=args.wards_root, allow_hosts=args.allow_host,
-          keep_minutes=args.keep_reports, reports_max_mb=args.reports_max_mb)
+          keep_minutes=args.keep_reports, reports_max_mb=args.reports_max_mb, db=db_from(args))
     return EXIT_OK
 
 
@@ -78,9 +81,12 @@ def cmd_merge(args) -> int:
     from .merge import merge
     from .numbers import format_number as n
 
+    from .archive import using_archive
+
     catalog = load_catalog(args.catalog) if args.catalog else None
-    result = merge(args.inputs, args.output, catalog=catalog, base=args.base, jobs=args.jobs, force=args.force,
-                   limits=limits_from(args))
+    with using_archive(db_from(args), create=True) as archive:
+        result = merge(args.inputs, args.output, catalog=catalog, base=args.base, jobs=args.jobs, force=args.force,
+                       limits=limits_from(args), archive=archive)
     if args.json:
         print(json.dumps({"output": str(result.output), "register": [e.as_dict() for e in result.register],
                           "findings": findings_to_json(result.findings)}, ensure_ascii=False, indent=2))
@@ -113,6 +119,7 @@ def cmd_check(args) -> int:
     if not paths:
         raise BadArguments("không có tệp bảng tính (.xlsx, .xlsm, .xls, .ods) nào để kiểm tra.")
     results = [check_file(path, catalog, limits_from(args)) for path in paths]
+    check_against_archive(args, results)
     findings = [f for result in results for f in result.findings]
     if args.json:
         print(json.dumps(findings_to_json(findings), ensure_ascii=False, indent=2))
@@ -140,9 +147,12 @@ def cmd_report(args) -> int:
     from .catalog import load_catalog
     from .report import report_workbook
 
+    from .archive import using_archive
+
     catalog = load_catalog(args.catalog) if args.catalog else None
-    written = report_workbook(args.file, args.output, template=args.template, force=args.force, catalog=catalog,
-                              limits=limits_from(args))
+    with using_archive(db_from(args)) as archive:
+        written = report_workbook(args.file, args.output, template=args.template, force=args.force, catalog=catalog,
+                                  limits=limits_from(args), archive=archive)
     print(f"Đã tạo báo cáo {written}.")
     return EXIT_OK
 
@@ -197,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "hoặc tệp cấu hình), nếu không có thì danh mục đi kèm xltools")
     new.add_argument("--city", action="store_true", help="tạo biểu tổng hợp cấp thành phố")
     new.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    add_db_option(new, "điền sẵn «Thực hiện cùng kỳ năm trước», «Kế hoạch năm» (và số lũy kế của kỳ cộng dồn) "
+                       "từ kho; mỗi ô điền sẵn có ghi chú lấy từ tệp nào, ngày nào")
     new.set_defaults(run=cmd_new)
 
     catalog = commands.add_parser(
@@ -241,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-host", action="append", default=[], metavar="TÊN",
                        help="tên máy chủ mà add-in dùng trong địa chỉ (ví dụ xltools.ubnd.local), nếu không dùng địa "
                             "chỉ IP; nhắc lại cho mỗi tên")
+    add_db_option(serve, "nút Tính toán điền sẵn cùng kỳ và kế hoạch năm từ kho, nút Kiểm tra cảnh báo số gõ khác kho")
     serve.set_defaults(run=cmd_serve)
 
     addin = commands.add_parser(
@@ -273,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--jobs", type=_positive, help="số tiến trình đọc song song; mặc định bằng số lõi CPU")
     merge.add_argument("--json", action="store_true", help="in kết quả dạng JSON (output, register, findings)")
     merge.add_argument("--force", action="store_true", help="ghi đè nếu tệp kết quả đã có")
+    add_db_option(merge, "lưu các biểu phường, xã và kết quả tổng hợp vào kho; đánh dấu biểu gửi lại; cảnh báo đơn vị "
+                         "có mức tăng, giảm khác xa các đơn vị khác hoặc khác xa số liệu các năm trước của chính đơn vị")
     add_limit_options(merge)
     merge.set_defaults(run=cmd_merge)
 
@@ -288,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--template", help="mẫu Word (.docx) thay cho mẫu đi kèm templates/bao-cao.docx")
     report.add_argument("--catalog", help=CATALOG_HELP)
     report.add_argument("--force", action="store_true", help="ghi đè nếu tệp báo cáo đã có")
+    add_db_option(report, "thêm câu và biểu đồ xu hướng của các chỉ tiêu chủ yếu có số liệu từ 3 năm trở lên trong kho")
     add_limit_options(report)
     report.set_defaults(run=cmd_report)
 
@@ -308,9 +324,228 @@ def build_parser() -> argparse.ArgumentParser:
                             "nhiều tệp (hoặc OUT là thư mục có sẵn): OUT là thư mục, bản sao giữ tên tệp gốc")
     check.add_argument("--catalog", help=CATALOG_HELP)
     check.add_argument("--force", action="store_true", help="ghi đè bản đánh dấu nếu đã có")
+    add_db_option(check, "cảnh báo ngay tại ô khi số cùng kỳ hoặc kế hoạch năm gõ vào khác số trong kho")
     add_limit_options(check)
     check.set_defaults(run=cmd_check)
+    add_archive_commands(commands)
     return parser
+
+
+# --------------------------------------------------------------------------------------------- the archive
+
+
+def add_db_option(parser: argparse.ArgumentParser, what: str = "") -> None:
+    """Add `--db` (the archive: a SQLite file or a postgresql:// URL; default XLTOOLS_DB or the config file)."""
+    parser.add_argument("--db", metavar="DB", help="kho lưu trữ: tệp SQLite (ví dụ luu-tru.sqlite) hoặc địa chỉ "
+                        "postgresql://…; mặc định XLTOOLS_DB hoặc mục «db» trong tệp cấu hình"
+                        + (f". Khi có kho: {what}" if what else ""))
+
+
+def db_from(args) -> str | None:
+    """Return the archive the command uses: `--db`, else the office's (XLTOOLS_DB, the config file), else None."""
+    from .config import setting
+
+    return getattr(args, "db", None) or setting("db")
+
+
+def required_db(args) -> str:
+    from .errors import BadArguments
+
+    db = db_from(args)
+    if not db:
+        raise BadArguments("chưa chọn kho lưu trữ: dùng --db (tệp SQLite hoặc postgresql://…) hoặc đặt XLTOOLS_DB.")
+    return db
+
+
+def archived_figures(args, catalog, unit: str, period: str, year: int):
+    """Return what the archive of `args` knows of `unit`'s report (see archive.known_figures), None without one."""
+    from .archive import known_figures, open_archive
+
+    db = db_from(args)
+    if not db:
+        return None
+    with open_archive(db, create=False) as archive:
+        return known_figures(archive, catalog, unit, period, year)
+
+
+def prefilled_text(known) -> str:
+    from .numbers import format_number as n
+
+    counts = {name: sum(name in values for values in known.values()) for name in ("last_year", "plan", "actual")}
+    if not any(counts.values()):
+        return "Kho lưu trữ chưa có số liệu của đơn vị cho kỳ này; các ô cùng kỳ và kế hoạch để trống."
+    parts = [f"{n(counts['last_year'])} ô cùng kỳ", f"{n(counts['plan'])} ô kế hoạch năm"]
+    if counts["actual"]:
+        parts.append(f"{n(counts['actual'])} ô số lũy kế")
+    return "Đã điền sẵn từ kho lưu trữ: " + ", ".join(parts) + " (xem ghi chú ở từng ô)."
+
+
+def check_against_archive(args, results) -> None:
+    """Add to each readable result the findings of its cùng kỳ and plan figures that differ from the archive's."""
+    from .archive import known_figures, open_archive
+    from .check.archived import archived_differences
+    from .check.checker import sort_findings
+
+    db = db_from(args)
+    if not db:
+        return
+    with open_archive(db, create=False) as archive:
+        for result in results:
+            sub = result.submission
+            if sub is None or not sub.unit_code or sub.period is None or not sub.year:
+                continue
+            known = known_figures(archive, result.catalog, sub.unit_code, sub.period, sub.year)
+            result.findings = sort_findings(result.findings + archived_differences(sub, result.catalog, known),
+                                            sub.data_sheet)
+
+
+def cmd_archive_import(args) -> int:
+    import os
+
+    from .archive import import_files, open_archive
+    from .catalog import load_catalog
+    from .check import findings_table
+    from .numbers import format_number as n
+
+    catalog = load_catalog(args.catalog) if args.catalog else None
+    with open_archive(required_db(args)) as archive:
+        result = import_files(archive, args.paths, catalog, jobs=args.jobs or os.cpu_count() or 1,
+                              limits=limits_from(args))
+        name = archive.name
+    if result.skipped:
+        print(findings_table(result.skipped, checked=len(result.skipped)))
+    errors = sum(f.is_error for r in result.recorded if r.outcome != "same" for f in r.record.findings)
+    print(f"Kho {name}: đã lưu {n(result.count('new') + result.count('version'))}/{n(result.files)} tệp "
+          f"({n(result.count('version'))} bản sửa của báo cáo đã có); {n(result.count('same'))} tệp đã có trong kho, "
+          f"bỏ qua; {n(len(result.skipped))} tệp không lưu được. Các biểu vừa lưu có {n(errors)} lỗi.")
+    if not result.recorded:
+        return EXIT_CANNOT_RUN
+    return EXIT_DATA_ERRORS if result.skipped else EXIT_OK
+
+
+def cmd_archive_history(args) -> int:
+    import json
+
+    from .archive import history, open_archive
+    from .numbers import format_number as n
+
+    with open_archive(required_db(args), create=False) as archive:
+        found = history(archive, args.unit, args.indicator)
+    if args.json:
+        print(json.dumps([a.as_dict() for a in found], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found:
+        print(f"Kho chưa có báo cáo nào của đơn vị {args.unit}.")
+        return EXIT_OK
+    print(f"{found[0].unit_code} — {found[0].unit_name}: {n(len(found))} bản báo cáo, mới nhất trước.")
+    for a in found:
+        line = (f"{a.year}  {a.period:<9} bản {a.version}  {a.status or '':<13} tệp «{a.file}» ngày {a.date}, "
+                f"lưu {a.imported:%d/%m/%Y %H:%M}; {n(a.errors)} lỗi, {n(a.warnings)} cảnh báo")
+        if args.indicator:
+            values = a.figures.get(args.indicator, {})
+            line += "; " + ", ".join(f"{DATA_TITLES[name]}: {n(values[name])}" for name in DATA_TITLES
+                                     if name in values) if values else f"; không có số của {args.indicator}"
+        print(line)
+    return EXIT_OK
+
+
+def cmd_archive_diff(args) -> int:
+    import json
+
+    from .archive import diff, open_archive
+    from .numbers import format_number as n
+    from .submission import Period
+
+    with open_archive(required_db(args), create=False) as archive:
+        found = diff(archive, args.unit, args.period, args.year)
+    new, old = found.new, found.old
+    if args.json:
+        print(json.dumps({"new": new.as_dict(), "old": old.as_dict() if old else None,
+                          "changes": [vars(c) for c in found.changes]}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    when = Period.parse(new.period).text(new.year)
+    if old is None:
+        print(f"Báo cáo {when} của {new.unit_code} mới có một bản (tệp «{new.file}»); không có gì để so sánh.")
+        return EXIT_OK
+    print(f"{new.unit_code} — báo cáo {when}: bản {old.version} (tệp «{old.file}», ngày {old.date}) "
+          f"→ bản {new.version} (tệp «{new.file}», ngày {new.date}): {n(len(found.changes))} số liệu thay đổi.")
+    shown = lambda value: "(trống)" if value is None else n(value)
+    for change in found.changes:
+        print(f"  {change.indicator:<16} {DATA_TITLES[change.field]:<28} {shown(change.old):>14} → {shown(change.new)}")
+    return EXIT_OK
+
+
+def cmd_archive_export(args) -> int:
+    from .archive import export, open_archive
+    from .numbers import format_number as n
+
+    with open_archive(required_db(args), create=False) as archive:
+        rows = export(archive, args.output, force=args.force)
+    print(f"Đã xuất {n(rows)} số liệu vào {args.output} (unit, period, year, indicator, field, value, version).")
+    return EXIT_OK
+
+
+def add_archive_commands(commands) -> None:
+    """Add `xltools archive import|history|diff|export`."""
+    archive = commands.add_parser(
+        "archive", help="kho lưu trữ: lưu mọi biểu theo đơn vị, kỳ, năm và bản; xem lịch sử, so sánh, xuất dữ liệu",
+        description="Kho lưu trữ giữ mọi biểu đã nhận (tệp SQLite, hoặc máy chủ PostgreSQL dùng chung): mỗi đơn vị, "
+                    "kỳ báo cáo, năm, và mọi bản gửi lại. Từ kho, «xltools new --db» điền sẵn cùng kỳ và kế hoạch "
+                    "năm, «check --db» cảnh báo số gõ khác kho, «report --db» nêu xu hướng nhiều năm.",
+        epilog="Ví dụ: xltools archive import bao-cao-2021/ --db luu-tru.sqlite; "
+               "xltools archive history --unit TRAN_PHU --db luu-tru.sqlite",
+    )
+    actions = archive.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    put = actions.add_parser(
+        "import", help="lưu các biểu (tệp hoặc thư mục) vào kho",
+        description="Đọc từng biểu (phường, xã hoặc thành phố), kiểm tra và lưu vào kho trong một lần ghi: tệp đã "
+                    "có trong kho (cùng nội dung) được bỏ qua; tệp khác của cùng đơn vị, kỳ, năm thành bản mới, bản "
+                    "cũ vẫn giữ. Tệp không đọc được được liệt kê và không lưu. Mã thoát: 0 lưu hết, 1 có tệp không "
+                    "lưu được, 2 không lưu được tệp nào hoặc không mở được kho.",
+        epilog="Ví dụ: xltools archive import bao-cao-2021/ tran-phu-2022.xlsx --db luu-tru.sqlite",
+    )
+    put.add_argument("paths", nargs="+", metavar="PATH", help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa chúng")
+    put.add_argument("--catalog", help=CATALOG_HELP)
+    put.add_argument("--jobs", type=_positive, help="số tiến trình đọc song song; mặc định bằng số lõi CPU")
+    add_db_option(put)
+    add_limit_options(put)
+    put.set_defaults(run=cmd_archive_import)
+
+    past = actions.add_parser(
+        "history", help="các bản báo cáo của một đơn vị, mới nhất trước; với --indicator: số liệu của chỉ tiêu",
+        epilog="Ví dụ: xltools archive history --unit TRAN_PHU --indicator THU_NS --db luu-tru.sqlite",
+    )
+    past.add_argument("--unit", required=True, help="mã đơn vị, ví dụ TRAN_PHU")
+    past.add_argument("--indicator", help="mã chỉ tiêu: in thêm số liệu của chỉ tiêu ở từng bản")
+    past.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_db_option(past)
+    past.set_defaults(run=cmd_archive_history)
+
+    compare = actions.add_parser(
+        "diff", help="các số liệu thay đổi giữa hai bản gần nhất của một báo cáo",
+        epilog="Ví dụ: xltools archive diff --unit TRAN_PHU --period Năm --year 2021 --db luu-tru.sqlite",
+    )
+    compare.add_argument("--unit", required=True, help="mã đơn vị, ví dụ TRAN_PHU")
+    compare.add_argument("--period", required=True, help="kỳ báo cáo: 'Năm', '6 tháng', 'Quý I', 'Tháng 10'...")
+    compare.add_argument("--year", required=True, type=int, help="năm báo cáo")
+    compare.add_argument("--json", action="store_true", help="in kết quả dạng JSON (new, old, changes)")
+    add_db_option(compare)
+    compare.set_defaults(run=cmd_archive_diff)
+
+    out = actions.add_parser(
+        "export", help="xuất toàn bộ số liệu trong kho thành bảng dài (.csv hoặc .parquet) để phân tích",
+        description="Mỗi dòng một số liệu: unit, period, year, indicator, field (plan, last_year, actual, "
+                    "next_plan), value, version; mọi bản đều có, lọc bản mới nhất theo version.",
+        epilog="Ví dụ: xltools archive export --db luu-tru.sqlite -o so-lieu.csv",
+    )
+    out.add_argument("-o", "--output", required=True, help="tệp .csv hoặc .parquet sẽ ghi")
+    out.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    add_db_option(out)
+    out.set_defaults(run=cmd_archive_export)
+
+
+DATA_TITLES = {"plan": "Kế hoạch năm", "last_year": "Cùng kỳ năm trước", "actual": "Thực hiện",
+               "next_plan": "Kế hoạch năm sau"}
 
 
 def _stop_on_terminate() -> None:

@@ -416,13 +416,14 @@ def _disposition(name: str) -> str:
 
 def create_app(token: str | None = None, output_dir: str | Path | None = None,
                wards_root: str | Path | None = None, host: str = "127.0.0.1", allow_hosts=(),
-               keep_minutes: float = REPORT_KEEP_MINUTES, reports_max_mb: float = REPORT_MAX_MB):
+               keep_minutes: float = REPORT_KEEP_MINUTES, reports_max_mb: float = REPORT_MAX_MB, archive=None):
     """Return the FastAPI application; with `token`, every request must send it in `Authorization`.
 
     `host` is the address the server is bound to and `allow_hosts` other names it answers to.
     Reports are kept in `output_dir` (a temporary folder when None) for `keep_minutes`, at
     most `reports_max_mb` together; the merge button only reads ward folders inside
-    `wards_root`, and is refused without it.
+    `wards_root`, and is refused without it. With `archive` (an open xltools.archive.Archive),
+    Tính toán pre-fills what the archive knows and Kiểm tra warns where a typed figure differs.
     """
     from fastapi import FastAPI, Request
     from fastapi.concurrency import run_in_threadpool
@@ -440,6 +441,8 @@ def create_app(token: str | None = None, output_dir: str | Path | None = None,
     app = FastAPI(title="xltools", docs_url=None, redoc_url=None, openapi_url=None)
     handlers = dict(excel.HANDLERS, report=partial(excel.report, store=store),
                     merge=partial(excel.merge, wards_root=wards_root))
+    if archive is not None:
+        handlers.update(check=partial(excel.check, archive=archive), compute=partial(excel.compute, archive=archive))
 
     def refused(refusal: Refusal):
         # VBA's RunRemotePython hands the body of a failed response to the add-in, which shows it.
@@ -532,8 +535,8 @@ def _answer_safely(handler, body: bytes, macros: str | None) -> bytes:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
           output_dir: str | Path | None = None, wards_root: str | Path | None = None, allow_hosts=(),
-          keep_minutes: float = REPORT_KEEP_MINUTES, reports_max_mb: float = REPORT_MAX_MB) -> None:
-    """Run the server until interrupted; refuse a non-local `host` without a `token`."""
+          keep_minutes: float = REPORT_KEEP_MINUTES, reports_max_mb: float = REPORT_MAX_MB, db: str | None = None) -> None:
+    """Run the server until interrupted; refuse a non-local `host` without a `token`; `db` is the archive."""
     if not is_local(host) and not token:
         raise BadArguments(
             f"không mở máy chủ trên địa chỉ {host} khi chưa đặt mã truy cập. "
@@ -547,8 +550,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
     for name, folder in (("--output-dir", output_dir), ("--wards-root", wards_root)):
         if folder and not Path(folder).is_dir():
             raise BadArguments(f"{name}: không tìm thấy thư mục «{folder}».")
+    archive = None
+    if db:
+        from .archive import open_archive
+
+        archive = open_archive(db, create=False)
     app = create_app(token=token, output_dir=output_dir, wards_root=wards_root, host=host, allow_hosts=allow_hosts,
-                     keep_minutes=keep_minutes, reports_max_mb=reports_max_mb)
+                     keep_minutes=keep_minutes, reports_max_mb=reports_max_mb, archive=archive)
     print(LICENCE_NOTICE, flush=True)
     print(f"xltools đang phục vụ tại http://{host}:{port}/xlwings/<check|compute|merge|report> "
           f"({'có' if token else 'không'} mã truy cập). Bấm Ctrl+C để dừng.", flush=True)

@@ -43,7 +43,7 @@ from .grid import sheet_key
 from .submission import Period
 from .tables import Table
 
-__all__ = ["new_workbook", "build_workbook", "write_figures", "write_table", "set_value", "data_rows", "data_layout",
+__all__ = ["new_workbook", "build_workbook", "prefill", "write_figures", "write_table", "set_value", "data_rows", "data_layout",
            "save_workbook", "HEADER_ROW"]
 
 HEADER_ROW = 4
@@ -127,11 +127,38 @@ def build_workbook(
     return book
 
 
-def new_workbook(path: str | Path, catalog: Catalog, *, force: bool = False, **options) -> Path:
-    """Write the standard workbook for one unit and period to `path`; return the path."""
+def new_workbook(path: str | Path, catalog: Catalog, *, force: bool = False, known=None, **options) -> Path:
+    """Write the standard workbook for one unit and period to `path`; return the path.
+
+    `known` (code -> field -> a value with `.value` and `.note`, see `xltools.archive.known_figures`)
+    pre-fills input cells, each with a note saying where its value came from.
+    """
     book = build_workbook(catalog, **options)
+    if known:
+        prefill(book, catalog, known, city=options.get("city", False))
     save_workbook(book, path, force=force)
     return Path(path)
+
+
+def prefill(book: Workbook, catalog: Catalog, known, city: bool = False) -> int:
+    """Fill the empty input cells of `book`'s data sheet that `known` has a value for, each with its note;
+    return how many were filled. Indicators the wards do not enter are left to the city."""
+    sheet = book[DATA_SHEET]
+    rows, letter = data_rows(sheet), data_columns(sheet)
+    filled = 0
+    for code, values in known.items():
+        ind = catalog.by_code.get(code)
+        if ind is None or code not in rows or not (city or ind.ward_entered):
+            continue
+        for name, given in values.items():
+            if name not in letter:
+                continue
+            cell = sheet[f"{letter[name]}{rows[code]}"]
+            if cell.value is None:
+                cell.value = given.value
+                cell.comment = Comment(given.note, "xltools", width=360, height=110)
+                filled += 1
+    return filled
 
 
 def save_workbook(book: Workbook, path: str | Path, force: bool = False) -> None:

@@ -170,13 +170,21 @@ def _handle(book: xw.Book, what: str, body) -> str:
                                     "Đề nghị báo cho cán bộ công nghệ thông tin kèm tệp đang mở.")
 
 
-def check(book: xw.Book) -> str:
+def check(book: xw.Book, archive=None) -> str:
     """Check the open workbook: colour and annotate flagged cells, list every finding on `Kiểm tra`.
 
-    Return the one-line outcome, also written into `Thông tin`.
+    With an `archive` (an open xltools.archive.Archive, or the file or URL of one), a typed cùng kỳ
+    or plan that differs from the archived figure is a warning at its cell. Return the one-line
+    outcome, also written into `Thông tin`.
     """
     def run(session: _Session) -> str:
         findings = check_submission(session.submission, session.catalog) + session.choice.findings
+        if archive is not None:
+            from ..check.archived import archived_differences
+            from ..check.checker import sort_findings
+
+            found = archived_differences(session.submission, session.catalog, _known(session, archive))
+            findings = sort_findings(findings + found, session.submission.data_sheet)
         writer = session.writer
         for sheet_name, address in read_marked_cells(session.grid.sheet(FINDINGS_SHEET) or [], session.grid.source):
             sheet = session.sheet(sheet_name)
@@ -216,16 +224,49 @@ def _write_percentages(session: _Session, results: list[Result]) -> int:
     return filled
 
 
-def compute(book: xw.Book) -> str:
-    """Fill `% so với kế hoạch` and `% so với cùng kỳ` of every indicator row with values from evaluate."""
+def compute(book: xw.Book, archive=None) -> str:
+    """Fill `% so với kế hoạch` and `% so với cùng kỳ` of every indicator row with values from evaluate.
+
+    With an `archive` (as for `check`), empty cùng kỳ and plan cells are first filled from it, each with a note.
+    """
     def run(session: _Session) -> str:
         if not session.submission.figures:
             return "Lỗi: không tìm thấy bảng số liệu (trang «Số liệu» có cột «Mã» và «Chỉ tiêu»)."
+        prefilled = _prefill(session, _known(session, archive)) if archive is not None else 0
         results = evaluate(session.submission, session.catalog)
         filled = _write_percentages(session, results)
-        return f"Tính toán xong: đã điền tỷ lệ % cho {filled}/{len(session.submission.figures)} chỉ tiêu."
+        done = f"đã điền sẵn {prefilled} ô từ kho lưu trữ, " if prefilled else ""
+        return f"Tính toán xong: {done}đã điền tỷ lệ % cho {filled}/{len(session.submission.figures)} chỉ tiêu."
 
     return _handle(book, "tính toán", run)
+
+
+def _known(session: _Session, archive) -> dict:
+    """Return what `archive` knows of the open workbook's report (see archive.known_figures); {} when it cannot say."""
+    sub = session.submission
+    if not sub.unit_code or sub.period is None or not sub.year:
+        return {}
+    from ..archive import known_figures, using_archive
+
+    with using_archive(archive) as store:
+        return known_figures(store, session.catalog, sub.unit_code, sub.period, sub.year)
+
+
+def _prefill(session: _Session, known: dict) -> int:
+    """Fill the empty input cells `known` has a value for, each with a note saying where it came from; return how many."""
+    sub, sheet = session.submission, session.sheet(session.submission.data_sheet)
+    count = 0
+    for code, values in known.items():
+        figure, ind = sub.figure(code), session.catalog.by_code.get(code)
+        if sheet is None or figure is None or ind is None or not (sub.is_city or ind.ward_entered):
+            continue
+        for name, given in values.items():
+            if name in figure.cells and figure.value(name) is None:
+                sheet[figure.cells[name]].value = given.value
+                session.writer.set_note(sheet, figure.cells[name], given.note)
+                setattr(figure, name, given.value)
+                count += 1
+    return count
 
 
 def _wards_folder(session: _Session, root: Path | None = None) -> Path:
@@ -361,13 +402,23 @@ HANDLERS = {"check": check, "compute": compute, "merge": merge, "report": report
 # Desktop entry points for VBA `RunPython "import xltools.excel as x; x.check_caller()"`.
 
 def check_caller() -> str:
-    """Run `check` on the workbook that called RunPython."""
-    return check(xw.Book.caller())
+    """Run `check` on the workbook that called RunPython, with the office's archive when it has one."""
+    return check(xw.Book.caller(), archive=_office_archive())
 
 
 def compute_caller() -> str:
-    """Run `compute` on the workbook that called RunPython."""
-    return compute(xw.Book.caller())
+    """Run `compute` on the workbook that called RunPython, with the office's archive when it has one."""
+    return compute(xw.Book.caller(), archive=_office_archive())
+
+
+def _office_archive() -> str | None:
+    """Return the office's archive (XLTOOLS_DB or the config file); a broken config is reported by the handler."""
+    from ..config import setting
+
+    try:
+        return setting("db")
+    except XltoolsError:
+        return None
 
 
 def merge_caller() -> str:

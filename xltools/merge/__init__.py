@@ -25,8 +25,9 @@ from ..submission import Period, PeriodError
 from ..writer import build_workbook, set_value, write_figures
 from .city import DEFAULT_CITY, MATRIX_SHEET, RANKING_SHEET, REGISTER_SHEET, CityBase, CityResult, merge_wards
 from .consolidate import consolidate
-from .deciding import RegisterEntry
+from .deciding import RegisterEntry, merge_period
 from .fastxlsx import add_table, save_with_tables
+from .history import History, mark_resubmissions, outlier_findings
 from .inputs import WORKBOOK_SUFFIXES, ward_files
 from .ranking import Ranking, ranked_indicators, read_ranking
 from .reading import WardFile, read_ward, read_wards, ward_from_submission
@@ -34,7 +35,7 @@ from .reading import WardFile, read_ward, read_wards, ward_from_submission
 __all__ = ["merge", "merge_wards", "read_base", "write_city_workbook", "CityBase", "CityResult", "RegisterEntry",
            "WardFile", "Ranking", "read_ward", "read_wards", "ward_from_submission", "ward_files", "consolidate",
            "ranked_indicators", "read_ranking", "WORKBOOK_SUFFIXES", "MATRIX_SHEET", "RANKING_SHEET",
-           "REGISTER_SHEET", "DEFAULT_CITY"]
+           "REGISTER_SHEET", "DEFAULT_CITY", "History", "mark_resubmissions", "outlier_findings"]
 
 MergeResult = CityResult  # the name before the merge was split into a core and this wrapper
 
@@ -50,6 +51,7 @@ def merge(
     *,
     units: list[tuple[str, str]] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    archive=None,
 ) -> CityResult:
     """Return the CityResult of consolidating the ward workbooks `inputs` (files or folders) into `output`.
 
@@ -61,7 +63,9 @@ def merge(
     one per core; 1 reads them in this process); `limits` bound what is read of each.
     `progress` is a callable (done, total), True/False, or None for a bar only on a terminal.
     Inputs are only read; `output` is written whole or not at all and never overwritten
-    without `force`.
+    without `force`. With an `archive` (xltools.archive.Archive), the register marks files that
+    resubmit an archived report, wards far from the others or from their own past get warnings
+    (merge.history), and the wards and the city's result are recorded once the workbook is written.
     """
     output = Path(output)
     check_output(output, force)
@@ -76,9 +80,29 @@ def merge(
     else:
         city_base, catalog = CityBase(), catalog or office_catalog() or default_catalog()
     wards = read_wards(paths, catalog, limits, jobs, progress)
+    history = _archived_history(archive, wards, city_base)
     result = merge_wards(wards, catalog, city_base, units=units, file=output.name)
+    if history is not None:
+        mark_resubmissions(result.register, history)
+        result.findings += outlier_findings(result, history)
     write_city_workbook(result, output, force=force)
+    if archive is not None:
+        from ..archive import record_merge
+
+        record_merge(archive, wards, result, catalog)
     return result
+
+
+def _archived_history(archive, wards: list[WardFile], base: CityBase):
+    """Return what `archive` holds of the wards for the period being merged (a History), None without an archive."""
+    if archive is None:
+        return None
+    from ..archive import merge_history
+
+    period, year = merge_period(base.submission, wards)
+    if Period.find(period) is None or not year:
+        return None
+    return merge_history(archive, [w.unit_code for w in wards if w.kind == "ward"], period, year)
 
 
 def read_base(path: str | Path, catalog: Catalog | None = None) -> tuple[CityBase, Catalog]:

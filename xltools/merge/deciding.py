@@ -21,7 +21,7 @@ __all__ = ["RegisterEntry", "Decision", "decide", "register", "merge_period", "r
            "REGISTER_COLUMNS"]
 
 REGISTER_COLUMNS = ("STT", "Mã đơn vị", "Tên đơn vị", "Đã nộp", "Tệp", "Sửa lần cuối", "SHA-256", "Kỳ báo cáo",
-                    "Năm", "Phiên bản mẫu", "Số lỗi", "Số cảnh báo", "Đưa vào tổng hợp", "Lý do")
+                    "Năm", "Phiên bản mẫu", "Số lỗi", "Số cảnh báo", "Đưa vào tổng hợp", "Lý do", "Gửi lại")
 YES, NO = "Có", "Không"
 REASONS = {
     "used": "đưa vào tổng hợp",
@@ -53,6 +53,7 @@ class RegisterEntry:
     warnings: int = 0
     included: bool = False
     reason: str = ""
+    resubmission: str = ""  # with an archive: which version of the report this file is, when not the first
 
     @property
     def sent(self) -> bool:
@@ -177,8 +178,9 @@ def register_table(entries: list[RegisterEntry], title: str) -> Table:
     rows = [
         [n, e.unit_code, e.unit_name, YES if e.sent else NO, e.file,
          e.modified.strftime("%d/%m/%Y %H:%M:%S") if e.modified else None, e.sha256, e.period, e.year, e.version,
-         e.errors if e.sent else None, e.warnings if e.sent else None, YES if e.included else NO, e.reason]
+         e.errors if e.sent else None, e.warnings if e.sent else None, YES if e.included else NO, e.reason,
+         e.resubmission or None]
         for n, e in enumerate(entries, start=1)
     ]
     return Table(f"TÌNH HÌNH NỘP BÁO CÁO — {title}", [list(REGISTER_COLUMNS)], rows,
-                 widths={2: 16, 3: 28, 5: 30, 6: 19, 7: 20, 8: 12, 10: 15, 13: 10, 14: 50}, frozen_columns=3)
+                 widths={2: 16, 3: 28, 5: 30, 6: 19, 7: 20, 8: 12, 10: 15, 13: 10, 14: 50, 15: 30}, frozen_columns=3)

@@ -53,6 +53,7 @@ class WardFile:
     year: int | None = None
     version: str = ""
     status: str = ""
+    level: str = ""  # Cấp: a ward's, or the city's when read with `cities` (the archive keeps both)
     cells: dict[str, str] = field(default_factory=dict)
     values: array | None = None
     figure_count: int = 0
@@ -63,8 +64,11 @@ class WardFile:
         return datetime.fromtimestamp(self.modified)
 
 
-def read_ward(path: Path, catalog: Catalog, limits: Limits = DEFAULT_LIMITS) -> WardFile:
-    """Return the WardFile of `path`: never raises for a bad file, which becomes an `unreadable` finding."""
+def read_ward(path: Path, catalog: Catalog, limits: Limits = DEFAULT_LIMITS, cities: bool = False) -> WardFile:
+    """Return the WardFile of `path`: never raises for a bad file, which becomes an `unreadable` finding.
+
+    A city workbook is `foreign` unless `cities` is set (the archive reads both).
+    """
     path = Path(path)
     ward = WardFile(path=str(path), name=readable(path.name))
     try:
@@ -77,7 +81,7 @@ def read_ward(path: Path, catalog: Catalog, limits: Limits = DEFAULT_LIMITS) -> 
     except OSError as exc:
         return _unreadable(ward, f"không mở được tệp ({exc.strerror or exc}).")
     try:
-        _read_submission(ward, grid, catalog)
+        _read_submission(ward, grid, catalog, cities)
     except Exception as exc:  # one strange file must not stop a city's merge; the finding says what happened
         return _unreadable(ward, f"lỗi khi xử lý tệp ({type(exc).__name__}: {exc}). Đề nghị báo bộ phận kỹ thuật.")
     return ward
@@ -91,10 +95,10 @@ def _unreadable(ward: WardFile, reason: str) -> WardFile:
     return ward
 
 
-def _read_submission(ward: WardFile, grid: Grid, catalog: Catalog) -> None:
+def _read_submission(ward: WardFile, grid: Grid, catalog: Catalog, cities: bool = False) -> None:
     missing = [name for name in (INFO_SHEET, DATA_SHEET) if grid.sheet(name) is None]
     sub = parse_grid(grid)
-    if missing or sub.is_city:
+    if missing or (sub.is_city and not cities):
         why = (f"không có trang «{'», «'.join(missing)}»" if missing
                else f"là biểu cấp thành phố ({sub.unit_name or sub.unit_code})")
         ward.kind = "foreign"
@@ -115,6 +119,7 @@ def ward_from_submission(sub: Submission, catalog: Catalog, findings: list[Findi
 def _take(ward: WardFile, sub: Submission, catalog: Catalog, findings: list[Finding]) -> None:
     ward.unit_code, ward.unit_name = sub.unit_code.strip(), sub.unit_name
     ward.period, ward.year, ward.version, ward.status = sub.period_label, sub.year, sub.version, sub.status
+    ward.level = sub.level
     ward.cells = {name: sub.info_cells[name] for name in ("unit_code", "period", "year", "version")
                   if name in sub.info_cells}
     values = array("d", [math.nan]) * (len(catalog) * FIELD_COUNT)
@@ -131,12 +136,12 @@ def _take(ward: WardFile, sub: Submission, catalog: Catalog, findings: list[Find
     ward.findings = findings
 
 
-_WORKER: tuple[Catalog, Limits] | None = None
+_WORKER: tuple[Catalog, Limits, bool] | None = None
 
 
-def _start_worker(catalog: Catalog, limits: Limits) -> None:
+def _start_worker(catalog: Catalog, limits: Limits, cities: bool = False) -> None:
     global _WORKER
-    _WORKER = catalog, limits
+    _WORKER = catalog, limits, cities
 
 
 def _read_in_worker(path: Path) -> WardFile:
@@ -144,26 +149,27 @@ def _read_in_worker(path: Path) -> WardFile:
 
 
 def read_wards(paths: list[Path], catalog: Catalog, limits: Limits = DEFAULT_LIMITS, jobs: int = 1,
-               progress=None, isolated: bool = False) -> list[WardFile]:
+               progress=None, isolated: bool = False, cities: bool = False) -> list[WardFile]:
     """Return the WardFile of each path, in order, read by `jobs` worker processes (1: in this process).
 
-    `progress` is a callable (done, total), True/False, or None for a bar only on a terminal.
-    With `isolated`, every file is read in a worker process, even one file with `jobs` 1, and
-    workers are not forked from the caller's threads: a file that crashes the reader (calamine
-    aborting the process) kills a worker, and the caller gets BrokenProcessPool, not its own death.
+    `progress` is a callable (done, total), True/False, or None for a bar only on a terminal;
+    `cities` reads city workbooks too (see `read_ward`). With `isolated`, every file is read in a
+    worker process, even one file with `jobs` 1, and workers are not forked from the caller's
+    threads: a file that crashes the reader (calamine aborting the process) kills a worker, and the
+    caller gets BrokenProcessPool, not its own death.
     """
     report = _progress(progress, len(paths))
     try:
         if not paths or not isolated and (jobs == 1 or len(paths) < 2):
             out = []
             for path in paths:
-                out.append(read_ward(path, catalog, limits))
+                out.append(read_ward(path, catalog, limits, cities))
                 report(1)
             return out
         workers = min(jobs, len(paths))
         chunk = max(1, min(64, len(paths) // (workers * 8)))
         with ProcessPoolExecutor(max_workers=workers, mp_context=_unthreaded() if isolated else None,
-                                 initializer=_start_worker, initargs=(catalog, limits)) as pool:
+                                 initializer=_start_worker, initargs=(catalog, limits, cities)) as pool:
             out = []
             for ward in pool.map(_read_in_worker, paths, chunksize=chunk):
                 out.append(ward)

@@ -27,7 +27,8 @@ from .sentences import lower_first, render, sentence, target_sentence, unit_text
 if TYPE_CHECKING:
     from ..merge import Ranking
 
-__all__ = ["Block", "AppendixRow", "Leaders", "ReportContext", "build_context", "read_report_source", "FOOTNOTE"]
+__all__ = ["Block", "AppendixRow", "Leaders", "Trend", "ReportContext", "build_context", "read_report_source",
+           "FOOTNOTE", "MIN_TREND_YEARS"]
 
 FOOTNOTE = re.compile("\ue000(\\d+)\ue001")  # a footnote reference inside a block's text
 ASSESSMENT_NOTES = GENERAL_NOTES[:3]
@@ -42,7 +43,7 @@ _NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\.?\s+")
 @dataclass(frozen=True)
 class Block:
     """One paragraph of the body: `style` is part | part_title | heading1 | heading2 | heading3 | point | text |
-    bullet | chart | caption; `text` may hold footnote references (FOOTNOTE)."""
+    bullet | chart | trend_chart | caption; `text` may hold footnote references (FOOTNOTE)."""
 
     style: str
     text: str = ""
@@ -66,6 +67,17 @@ class Leaders:
     bottom: list[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class Trend:
+    """A key target's series over the years (year -> actual) and its average change per year: % a year for
+    amounts and counts, percentage points a year for rates."""
+
+    indicator: Indicator
+    years: dict[int, float]
+    change: float
+    points: bool
+
+
 @dataclass
 class ReportContext:
     """Everything the report says, ready for the Word template or for plain text."""
@@ -85,16 +97,20 @@ class ReportContext:
     rankings: dict[str, Leaders] = field(default_factory=dict)
     chart: list[tuple[str, str, float, float | None]] = field(default_factory=list)  # (group, name, % KH, mark)
     words: dict = field(default_factory=dict)  # what the heading macros read
+    series: dict[str, dict[int, float]] = field(default_factory=dict)  # code -> year -> actual, from the archive
+    trends: list[Trend] = field(default_factory=list)  # the key targets with three years or more, for the chart
 
 
 def build_context(submission: Submission, catalog: Catalog, ranking: Ranking | None = None,
-                  date: dt.date | None = None) -> ReportContext:
+                  date: dt.date | None = None, series: dict[str, dict[int, float]] | None = None) -> ReportContext:
     """Return the report context of `submission` (a ward's or the city's), evaluated against `catalog`.
 
     `ranking` is the city result's ranking of its units (a merge's `CityResult.ranking`, or
     `read_ranking` of a city workbook's `Xếp hạng` sheet); it names the leading and lagging
-    units. A Submission whose figures could not be read, or whose data sheet lost a column of
-    figures, gives no report (XltoolsError): a report with blanks where figures belong would mislead.
+    units. `series` (code -> year -> actual of earlier years, from the archive) adds the trend of
+    the key targets with three years or more. A Submission whose figures could not be read, or whose
+    data sheet lost a column of figures, gives no report (XltoolsError): a report with blanks where
+    figures belong would mislead.
     """
     sub = submission
     structural = [p.message for p in sub.problems if p.code in ("missing-sheet", "missing-header", "missing-column")]
@@ -104,7 +120,7 @@ def build_context(submission: Submission, catalog: Catalog, ranking: Ranking | N
     results = _by_group(evaluate(sub, catalog))
     city = ranking is not None or sub.is_city
     context = ReportContext(path=Path(sub.file), submission=sub, catalog=catalog, results=results,
-                            summary=key_summary(results), city=city)
+                            summary=key_summary(results), city=city, series=series or {})
     context.words = _words(sub, date)
     context.header = _header(sub, context.words)
     if city:
@@ -257,6 +273,7 @@ def _body(context: ReportContext) -> None:
         if lead or notes or parts:
             body += [Block("heading2", f"{g}. {_plain(group) or 'Các chỉ tiêu khác'}"), *lead, *notes, *parts]
             g += 1
+    body += _trends(context, g)
     assessment = [(title, _narrative(sub, title)) for title in ASSESSMENT_NOTES]
     if any(notes for _, notes in assessment):
         body.append(Block("heading1", render("assessment", words)))
@@ -470,3 +487,43 @@ def _chart(context: ReportContext) -> list[tuple[str, str, float, float | None]]
     return [(_plain(r.indicator.group), r.indicator.name, r.pct_plan, mark(r)) for r in context.results
             if (r.code in keys or not keys) and r.pct_plan is not None and r.indicator.direction != "lower"
             and r.status != NO_PLAN]
+
+
+# ------------------------------------------------------------------------------------------------ trends
+
+MIN_TREND_YEARS = 3
+
+
+def _trends(context: ReportContext, number: int) -> list[Block]:
+    """Return the khoản on the key targets' trends over the archived years, with its chart; [] without three years."""
+    year = context.words["year"]
+    by_code = {r.code: r for r in context.results}
+    for ind in context.catalog.key_targets:
+        years = dict(context.series.get(ind.code, {}))
+        actual = by_code[ind.code].value("actual") if ind.code in by_code else None
+        if actual is not None:
+            years[year] = actual
+        years = {y: v for y, v in sorted(years.items()) if v is not None}
+        if len(years) < MIN_TREND_YEARS:
+            continue
+        first, last = min(years), max(years)
+        if ind.is_rate:
+            context.trends.append(Trend(ind, years, (years[last] - years[first]) / (last - first), True))
+        elif years[first] > 0 and years[last] > 0:
+            growth = ((years[last] / years[first]) ** (1 / (last - first)) - 1) * 100
+            context.trends.append(Trend(ind, years, growth, False))
+    if not context.trends:
+        return []
+    first, last = min(min(t.years) for t in context.trends), max(max(t.years) for t in context.trends)
+    words = dict(context.words, first_year=first, last_year=last)
+    blocks = [Block("heading2", f"{number}. {render('trends_title', words)}")]
+    for trend in context.trends:
+        ind, years = trend.indicator, trend.years
+        start, end = min(years), max(years)
+        rate = format_number(abs(trend.change), 1)
+        blocks.append(Block("bullet", "- " + render("trend", {
+            "name": ind.name, "first_year": start, "last_year": end, "points": trend.points,
+            "rises": trend.change > 0 and rate != "0", "falls": trend.change < 0 and rate != "0", "rate": rate,
+            "first": format_number(years[start], ind.decimals), "last": format_number(years[end], ind.decimals),
+            "unit_text": unit_text(ind)}) + "."))
+    return blocks + [Block("trend_chart"), Block("caption", render("trend_caption", words))]

@@ -35,25 +35,28 @@ TEMPLATE = "bao-cao.docx"
 STYLES = {
     "part": "BC Phần", "part_title": "BC Phần", "heading1": "BC Mục", "heading2": "BC Khoản",
     "heading3": "BC Khoản", "point": "BC Điểm", "text": "BC Nội dung", "bullet": "BC Nội dung",
-    "chart": "BC Hình", "caption": "BC Chú thích hình",
+    "chart": "BC Hình", "caption": "BC Chú thích hình", "trend_chart": "BC Hình",
 }
 # Appendix column widths in cm; they fill the 26,2 cm between the landscape margins.
 COLUMN_WIDTHS = (1.0, 7.6, 2.2, 2.3, 2.3, 2.3, 2.0, 2.0, 2.5, 2.0)
 NUMBER_COLUMNS = {3, 4, 5, 6, 7, 9}
 CHART_WIDTH = Cm(24)  # on the appendix's landscape page
+TREND_CHART_WIDTH = Cm(16)  # in the body, on a portrait page
 
 
 def write_report(submission: Submission, catalog: Catalog, output: str | Path, *, ranking: Ranking | None = None,
-                 template: str | Path | None = None, date: dt.date | None = None, force: bool = False) -> Path:
+                 template: str | Path | None = None, date: dt.date | None = None, force: bool = False,
+                 series: dict[str, dict[int, float]] | None = None) -> Path:
     """Write the Word report of `submission` (judged by `catalog`) to `output`, whole or not at all; return its path.
 
     `ranking` (a city result's) names the leading and lagging units; `template` replaces the
     bundled `templates/bao-cao.docx`; `date` fills the place-and-date line (left blank for a
-    draft when None). Raise OutputExists when `output` exists and `force` is not set.
+    draft when None); `series` (code -> year -> actual, see `xltools.archive.series`) adds the key
+    targets' trends. Raise OutputExists when `output` exists and `force` is not set.
     """
     output = Path(output)
     check_output(output, force)
-    context = build_context(submission, catalog, ranking, date)
+    context = build_context(submission, catalog, ranking, date, series)
     data = render_docx(context, template)
     with atomic_output(output, force=force) as temporary:
         temporary.write_bytes(data)
@@ -62,14 +65,22 @@ def write_report(submission: Submission, catalog: Catalog, output: str | Path, *
 
 def report_workbook(workbook: str | Path, output: str | Path, *, template: str | Path | None = None,
                     catalog: Catalog | None = None, date: dt.date | None = None, force: bool = False,
-                    limits: Limits = DEFAULT_LIMITS) -> Path:
+                    limits: Limits = DEFAULT_LIMITS, archive=None) -> Path:
     """Write the Word report of the workbook file `workbook` to `output`: `write_report` on what it holds.
 
-    `catalog` replaces the one `judging_catalog` chooses for the workbook.
+    `catalog` replaces the one `judging_catalog` chooses for the workbook; an `archive`
+    (xltools.archive.Archive) gives the key targets' series over the years.
     """
     check_output(Path(output), force)
     submission, catalog, ranking = read_report_source(workbook, catalog, limits)
-    return write_report(submission, catalog, output, ranking=ranking, template=template, date=date, force=force)
+    series = None
+    if archive is not None and submission.period is not None and submission.year:
+        from ..archive import series as archived_series
+
+        series = archived_series(archive, submission.unit_code, submission.period_label,
+                                 [ind.code for ind in catalog.key_targets], submission.year - 1)
+    return write_report(submission, catalog, output, ranking=ranking, template=template, date=date, force=force,
+                        series=series)
 
 
 def _template(template: str | Path | None) -> DocxTemplate:
@@ -115,6 +126,8 @@ def _add_blocks(subdoc, blocks, context: ReportContext, styles: dict[str, str]) 
         paragraph._p.style = styles.get(STYLES[block.style])
         if block.style == "chart":
             paragraph.add_run().add_picture(io.BytesIO(chart_png(context)), width=CHART_WIDTH)
+        elif block.style == "trend_chart":
+            paragraph.add_run().add_picture(io.BytesIO(trend_chart_png(context)), width=TREND_CHART_WIDTH)
         else:
             _add_text(paragraph, block.text)
 
@@ -221,6 +234,38 @@ def chart_png(context: ReportContext) -> bytes:
     return stream.getvalue()
 
 
+def trend_chart_png(context: ReportContext) -> bytes:
+    """Return the trends chart as PNG: one small panel per key target, its actual year by year."""
+    from matplotlib.figure import Figure
+
+    trends = context.trends
+    font = _chart_font()
+    columns = min(3, len(trends))
+    rows = -(-len(trends) // columns)
+    figure = Figure(figsize=(3.3 * columns, 2.1 * rows), dpi=200)
+    for number, trend in enumerate(trends):
+        axes = figure.add_subplot(rows, columns, number + 1)
+        years = sorted(trend.years)
+        values = [trend.years[y] for y in years]
+        axes.plot(years, values, color="#1f4e79", marker="o", linewidth=1.4, markersize=3.5)
+        axes.set_xticks(years, [str(y) for y in years], fontproperties=font, fontsize=6.5)
+        axes.yaxis.set_major_formatter(lambda value, _: format_number(value, 0 if abs(value) >= 100 else 1))
+        ind = trend.indicator
+        unit = f" ({ind.unit})" if ind.unit else ""
+        axes.set_title(textwrap.fill(_short(ind.name, 70) + unit, 38), fontproperties=font, fontsize=7)
+        axes.tick_params(axis="y", labelsize=6.5)
+        for label in axes.get_yticklabels():
+            label.set_fontproperties(font)
+            label.set_fontsize(6.5)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        axes.margins(x=0.08, y=0.2)
+    figure.tight_layout(pad=0.6)
+    stream = io.BytesIO()
+    figure.savefig(stream, format="png", bbox_inches="tight", pad_inches=0.05, metadata={"Software": None})
+    return stream.getvalue()
+
+
 @cache
 def _chart_font():
     """Return the FontProperties of a Times-like font that has every Vietnamese letter, else DejaVu Sans."""
@@ -254,7 +299,7 @@ def report_text(submission: Submission, catalog: Catalog, ranking: Ranking | Non
 
 
 def _block_lines(blocks) -> list[str]:
-    return ["[Biểu đồ]" if b.style == "chart" else FOOTNOTE.sub(lambda m: f"[{m.group(1)}]", b.text) for b in blocks]
+    return ["[Biểu đồ]" if b.style in ("chart", "trend_chart") else FOOTNOTE.sub(lambda m: f"[{m.group(1)}]", b.text) for b in blocks]
 
 
 def context_text(context: ReportContext) -> str:
