@@ -436,3 +436,20 @@ def test_libreoffice_opens_a_city_workbook_with_many_findings(tmp_path, forty):
     [sheet] = [p for p in out.iterdir() if p.name.endswith("Kiểm tra.csv")]
     lines = list(csv.reader(sheet.read_text(encoding="utf-8").splitlines()))
     assert [line[7] for line in lines[3:]] == [f.code for f in result.findings]
+
+
+def test_an_interrupt_while_the_workers_start_is_an_interrupt(tmp_path, catalog, make_workbook, monkeypatch):
+    """SIGTERM between the pool's manager thread being made and started: the pool's shutdown cannot join it, and
+    that must not replace the interrupt (the user would read «lỗi ngoài dự kiến» instead of «Đã dừng»)."""
+    from concurrent.futures import process
+
+    from xltools.merge.reading import read_wards
+
+    paths = [make_workbook({}, name=f"w{k}.xlsx") for k in range(2)]
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(process._ExecutorManagerThread, "start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_wards(paths, catalog, jobs=2)

@@ -168,15 +168,32 @@ def read_wards(paths: list[Path], catalog: Catalog, limits: Limits = DEFAULT_LIM
             return out
         workers = min(jobs, len(paths))
         chunk = max(1, min(64, len(paths) // (workers * 8)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_unthreaded() if isolated else None,
-                                 initializer=_start_worker, initargs=(catalog, limits, cities)) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_unthreaded() if isolated else None,
+                                   initializer=_start_worker, initargs=(catalog, limits, cities))
+        try:
             out = []
             for ward in pool.map(_read_in_worker, paths, chunksize=chunk):
                 out.append(ward)
                 report(1)
             return out
+        finally:
+            _shut(pool)
     finally:
         report(None)
+
+
+def _shut(pool: ProcessPoolExecutor) -> None:
+    """Shut `pool` down, also when Ctrl+C or SIGTERM came while it was starting its manager thread.
+
+    Joining a thread that never started raises RuntimeError, which would hide the interrupt
+    behind "lỗi ngoài dự kiến"; there is nothing to wait for then, and the interrupt goes on.
+    """
+    interrupted = sys.exc_info()[0] is not None  # called from a `finally`: the exception on its way out
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except RuntimeError:
+        if not interrupted:
+            raise
 
 
 def _unthreaded():
