@@ -206,19 +206,24 @@ def test_vietnamese_number_text():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: excel.XT_PCT_PLAN("abc", 5), "Lỗi: số thực hiện «abc» không phải là số."),
-    (lambda: excel.XT_PCT_PLAN("2.447.6", 2516), "Lỗi: số thực hiện «2.447.6» dấu chấm chỉ dùng để phân cách hàng "
-                                                 "nghìn (ví dụ 2.447,6); dấu thập phân là dấu phẩy."),
+    (lambda: excel.XT_PCT_PLAN("abc", 5), "Lỗi: số thực hiện phải là số nhưng đang ghi «abc» (không phải là số)."),
+    (lambda: excel.XT_PCT_PLAN("2.447.6", 2516), "Lỗi: số thực hiện phải là số nhưng đang ghi «2.447.6» (dấu chấm chỉ "
+                                                 "dùng để phân cách hàng nghìn (ví dụ 2.447,6); dấu thập phân là dấu "
+                                                 "phẩy)."),
     (lambda: excel.XT_PCT_PLAN(1, 2, "lên"), "Lỗi: chiều đánh giá «lên» không hợp lệ; chỉ được ghi «tăng», «giảm», "
                                              "«giảm bớt»."),
-    (lambda: excel.XT_CHANGE(True, 1), "Lỗi: số thực hiện phải là số, không phải giá trị đúng/sai."),
+    (lambda: excel.XT_CHANGE(True, 1), "Lỗi: số thực hiện phải là số nhưng đang ghi «TRUE» (là giá trị đúng/sai)."),
     (lambda: excel.XT_CHANGE(datetime(2026, 2, 1), 1),
-     "Lỗi: số thực hiện phải là số, không phải ngày giờ «01/02/2026»."),
+     "Lỗi: số thực hiện phải là số nhưng đang ghi «01/02/2026» (Excel đã hiểu thành ngày giờ, thường do gõ dấu «/» "
+     "hoặc «:» giữa các số)."),
     (lambda: excel.XT_CHANGE(1, 2, "phần trăm"), "Lỗi: loại chỉ tiêu «phần trăm» không hợp lệ; chỉ được ghi "
                                                  "«giá trị», «số lượng», «tỷ lệ», «tăng trưởng»."),
     (lambda: excel.XT_STATUS(1, 2, "tăng", None, 1.5), "Lỗi: số chữ số thập phân phải là số nguyên từ 0 đến 10."),
-    (lambda: excel.XT_SO(float("inf")), "Lỗi: giá trị không phải là số hữu hạn."),
+    (lambda: excel.XT_SO(float("inf")), "Lỗi: giá trị phải là số nhưng đang ghi «inf» (không phải một số hữu hạn: "
+                                        "Excel không ghi được số vô cùng hay «không phải số» (NaN))."),
     (lambda: excel.XT_SO([1, 2]), "Lỗi: giá trị phải là số (đang là list)."),
+    (lambda: excel.XT_PCT_PLAN("#DIV/0!", 5), "Lỗi: số thực hiện phải là số nhưng đang ghi «#DIV/0!» (là giá trị lỗi "
+                                              "của Excel)."),
 ])
 def test_bad_arguments_give_a_readable_message(call, message):
     assert call() == message

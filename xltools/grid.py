@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import math
 import re
 import struct
 import unicodedata
@@ -21,7 +22,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from .errors import UnreadableWorkbook
 from .findings import readable
-from .numbers import format_number
+from .numbers import NumberTextError, format_number, parse_number
 
 __all__ = ["grid_keys", "Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "date_text",
            "sheet_key"]
@@ -102,6 +103,58 @@ def date_text(value) -> str:
     if isinstance(value, datetime.time):
         return f"{value:%H:%M}"
     return str(value)
+
+
+_EXCEL_ERROR = re.compile(r"^#(DIV/0!|REF!|VALUE!|NAME\?|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
+NOT_FINITE = "không phải một số hữu hạn: Excel không ghi được số vô cùng hay «không phải số» (NaN)"
+
+
+def is_excel_error(value) -> bool:
+    """Return True for an Excel error value such as `#DIV/0!` or `#REF!`."""
+    return isinstance(value, str) and bool(_EXCEL_ERROR.match(value.strip()))
+
+
+class NotANumber(ValueError):
+    """A cell that holds something other than a number: `text` as the user sees it, `reason` in Vietnamese.
+
+    `error` is the Excel error value (`#DIV/0!`) when the cell holds one, else None.
+    """
+
+    def __init__(self, text: str, reason: str, error: str | None = None):
+        super().__init__(f"{text!r}: {reason}")
+        self.text, self.reason, self.error = text, reason, error
+
+
+def cell_number(value) -> float | None:
+    """Return the number in a cell, None when it is empty; raise NotANumber when it holds something else.
+
+    The one reading of a number cell, for the parser (which makes the error a finding at the cell)
+    and for the worksheet functions (which show it in the cell): a number, or a Vietnamese number
+    text such as `1.172,5`; never a true/false, a date, an Excel error, infinity or NaN.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise NotANumber(str(value).upper(), "là giá trị đúng/sai")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise NotANumber(str(value), NOT_FINITE)
+        return float(value)
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        raise NotANumber(date_text(value), "Excel đã hiểu thành ngày giờ, thường do gõ dấu «/» hoặc «:» giữa các số")
+    if not isinstance(value, str):
+        raise NotANumber(str(value), "không phải là số")
+    if not value.strip():
+        return None
+    if is_excel_error(value):
+        raise NotANumber(value.strip(), "là giá trị lỗi của Excel", error=value.strip())
+    try:
+        number = parse_number(value)
+    except NumberTextError as exc:
+        raise NotANumber(exc.text, exc.reason) from None
+    if not math.isfinite(number):  # hundreds of digits
+        raise NotANumber(value, NOT_FINITE)
+    return number
 
 
 def cell_text(value) -> str:

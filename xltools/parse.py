@@ -7,31 +7,22 @@ becomes a finding on the Submission instead of an exception.
 
 from __future__ import annotations
 
-import datetime
-import math
 import re
 
 from .findings import Finding, finding
-from .grid import DEFAULT_LIMITS, Grid, Limits, cell_address, cell_text, column_letter, date_text, read_grid
+from .grid import (DEFAULT_LIMITS, Grid, Limits, NotANumber, cell_address, cell_number, cell_text, column_letter,
+                   is_excel_error, read_grid)
 from .layout import (DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS,
                      OPTIONAL_FIELDS, UNITS_SHEET, column_field, data_titles, label_key)
-from .numbers import NumberTextError, format_number, parse_number
+from .numbers import format_number
 from .submission import ANNUAL, Figure, Submission
 from .vntext import repair
 
 __all__ = ["parse_grid", "read_submission", "parse_units", "is_excel_error", "label_key"]
 
-_EXCEL_ERROR = re.compile(r"^#(DIV/0!|REF!|VALUE!|NAME\?|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
 _HEADER_SEARCH_ROWS = 40
 EXCEL_MAX_TEXT = 32_767  # Excel's own limit on the characters of one cell; longer text was not typed in Excel
 
-
-_NOT_FINITE = "không phải một số hữu hạn: Excel không ghi được số vô cùng hay «không phải số» (NaN)"
-
-
-def is_excel_error(value) -> bool:
-    """Return True for an Excel error value such as `#DIV/0!` or `#REF!`."""
-    return isinstance(value, str) and bool(_EXCEL_ERROR.match(value.strip()))
 
 
 def _text(value) -> str:
@@ -205,44 +196,15 @@ def _parse_data(grid: Grid, sub: Submission) -> None:
 
 def _number(raw, sub: Submission, sheet: str, address: str, code: str) -> float | None:
     """Return the number in a cell, or None with a finding when it holds something else."""
-    if raw is None:
-        return None
-    if isinstance(raw, bool):
-        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=str(raw).upper(), reason="là giá trị đúng/sai"))
-        return None
-    if isinstance(raw, (int, float)):
-        if not math.isfinite(raw):
-            sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                        text=str(raw), reason=_NOT_FINITE))
-            return None
-        return float(raw)
-    if is_excel_error(raw):
-        sub.problems.append(finding("excel-error", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    error=str(raw).strip()))
-        return None
-    if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)):
-        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=date_text(raw),
-                                    reason="Excel đã hiểu thành ngày giờ, thường do gõ dấu «/» hoặc «:» giữa các số"))
-        return None
-    if not isinstance(raw, str):
-        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=str(raw), reason="không phải là số"))
-        return None
-    if not raw.strip():
-        return None
     try:
-        value = parse_number(raw)
-    except NumberTextError as exc:
-        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=raw, reason=exc.reason))
-        return None
-    if not math.isfinite(value):  # hundreds of digits
-        sub.problems.append(finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
-                                    text=raw, reason=_NOT_FINITE))
-        return None
-    return value
+        return cell_number(raw)
+    except NotANumber as exc:
+        problem = (finding("excel-error", file=sub.file, sheet=sheet, cell=address, indicator=code, error=exc.error)
+                   if exc.error else
+                   finding("not-a-number", file=sub.file, sheet=sheet, cell=address, indicator=code,
+                           text=exc.text, reason=exc.reason))
+    sub.problems.append(problem)
+    return None
 
 
 def _parse_notes(grid: Grid, sub: Submission) -> None:

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import unicodedata
-from datetime import date, datetime, time, timedelta
 
 import xlwings as xw
 
 from ..catalog import DIRECTIONS, KINDS, Catalog, Indicator, default_catalog
 from ..evaluate import Result, evaluate_indicator
-from ..grid import date_text
-from ..numbers import NumberTextError, format_number, parse_number
+from ..grid import NotANumber, cell_number
+from ..numbers import format_number
 from ..submission import Figure, Submission
 
 __all__ = ["XT_PCT_PLAN", "XT_CHANGE", "XT_STATUS", "XT_SO", "XT_CAU"]
@@ -31,22 +29,12 @@ class _BadArgument(ValueError):
 
 def _number(value, what: str) -> float | None:
     """Return the number in a cell argument (number or Vietnamese number text), None when empty."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise _BadArgument(f"{what} phải là số, không phải giá trị đúng/sai")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise _BadArgument(f"{what} không phải là số hữu hạn")
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return parse_number(value)
-        except NumberTextError as exc:
-            raise _BadArgument(f"{what} «{value}» {exc.reason}") from None
-    if isinstance(value, (datetime, date, time, timedelta)):  # as parse reports a date in a number cell
-        raise _BadArgument(f"{what} phải là số, không phải ngày giờ «{date_text(value)}»")
-    raise _BadArgument(f"{what} phải là số (đang là {type(value).__name__})")
+    if isinstance(value, (list, tuple, dict)):  # a range where one cell belongs
+        raise _BadArgument(f"{what} phải là số (đang là {type(value).__name__})")
+    try:
+        return cell_number(value)
+    except NotANumber as exc:
+        raise _BadArgument(f"{what} phải là số nhưng đang ghi «{exc.text}» ({exc.reason})") from None
 
 
 def _word(value, table: dict[str, str], what: str, default: str) -> str:
