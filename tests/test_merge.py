@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import random
 import subprocess
@@ -453,3 +454,4 @@ def test_an_interrupt_while_the_workers_start_is_an_interrupt(tmp_path, catalog,
     monkeypatch.setattr(process._ExecutorManagerThread, "start", interrupted)
     with pytest.raises(KeyboardInterrupt):
         read_wards(paths, catalog, jobs=2)
+    assert multiprocessing.active_children() == []  # no worker left waiting: the interpreter would wait for it at exit

@@ -137,6 +137,12 @@ def pct_of_last_year(actual, last_year) -> tuple[float | None, str | None]:
     return _ratio(finite(actual), finite(last_year), "số cùng kỳ")
 
 
+def change_on_last_year(ind: Indicator, actual, last_year) -> float | None:
+    """Return the change on the same period as Result.change has it (% for amounts, points for rates), or None."""
+    actual, last_year = finite(actual), finite(last_year)
+    return _change(ind, actual, last_year, *_ratio(actual, last_year, "số cùng kỳ"))[0]
+
+
 def _change(ind: Indicator, actual, last_year, pct_last_year: float | None,
             reason: str | None) -> tuple[float | None, str | None]:
     if ind.is_rate:

@@ -15,13 +15,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..catalog import Catalog, Indicator
-from ..evaluate import Result, evaluate, is_number
+from ..evaluate import Result, change_on_last_year, evaluate_indicator, is_number
 from ..findings import Finding, finding
 from ..layout import DATA_COLUMNS, DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, UNIT_CODE_PATTERN
 from ..numbers import format_number
-from ..submission import PERIOD_CHOICES, Figure, Submission
+from ..submission import ANNUAL, PERIOD_CHOICES, Figure, Submission
 
 __all__ = ["Context", "Rule", "RULES"]
+
+
+class _Results(dict):
+    """Each indicator's Result, by code, evaluated when a rule first asks for it (most rules never do)."""
+
+    def __init__(self, sub: Submission, catalog: Catalog):
+        super().__init__()
+        self.sub, self.catalog, self.period = sub, catalog, sub.period or ANNUAL
+
+    def __missing__(self, code: str) -> Result:
+        result = self[code] = evaluate_indicator(self.catalog.by_code[code], self.sub.figure(code), self.period)
+        return result
 
 
 @dataclass
@@ -41,7 +53,7 @@ class Context:
         for ind in catalog:
             if ind.parent:
                 children.setdefault(ind.parent, []).append(ind)
-        return cls(sub, catalog, {r.code: r for r in evaluate(sub, catalog)}, children)
+        return cls(sub, catalog, _Results(sub, catalog), children)
 
     @property
     def is_city(self) -> bool:
@@ -390,16 +402,18 @@ class YoyJump(Rule):
 
     def check(self, ctx):
         for ind, figure in ctx.rows():
-            result = ctx.results[ind.code]
-            if ind.jump is None or result.change is None or abs(result.change) <= ind.jump + 1e-9:
+            if ind.jump is None:
+                continue
+            change = change_on_last_year(ind, figure.actual, figure.last_year)
+            if change is None or abs(change) <= ind.jump + 1e-9:
                 continue
             # A jump caused by a value already reported as an error is that error, not a second finding.
             if _implausible(ind, figure.actual) or _implausible(ind, figure.last_year):
                 continue
-            unit = " điểm phần trăm" if result.change_unit == "điểm" else "%"
+            unit = " điểm phần trăm" if ind.is_rate else "%"
             yield ctx.at(self.code, figure, "actual", name=ind.name,
-                         direction="tăng" if result.change > 0 else "giảm",
-                         change=_n(abs(result.change), 1) + unit, jump=_n(ind.jump) + unit,
+                         direction="tăng" if change > 0 else "giảm",
+                         change=_n(abs(change), 1) + unit, jump=_n(ind.jump) + unit,
                          last_year=_n(figure.last_year, ind.decimals), actual=_n(figure.actual, ind.decimals),
                          unit=ind.unit)
 

@@ -186,7 +186,9 @@ def _shut(pool: ProcessPoolExecutor) -> None:
     """Shut `pool` down, also when Ctrl+C or SIGTERM came while it was starting its manager thread.
 
     Joining a thread that never started raises RuntimeError, which would hide the interrupt
-    behind "lỗi ngoài dự kiến"; there is nothing to wait for then, and the interrupt goes on.
+    behind "lỗi ngoài dự kiến". The workers already started then wait for work that never
+    comes, and the interpreter would wait for them at exit: they are stopped, and the
+    interrupt goes on.
     """
     interrupted = sys.exc_info()[0] is not None  # called from a `finally`: the exception on its way out
     try:
@@ -194,6 +196,9 @@ def _shut(pool: ProcessPoolExecutor) -> None:
     except RuntimeError:
         if not interrupted:
             raise
+        for worker in list((pool._processes or {}).values()):
+            worker.terminate()
+            worker.join()
 
 
 def _unthreaded():
