@@ -37,12 +37,27 @@ _LINE_BREAK = re.compile("[\x0b\x0c]")  # Word's manual line break and page brea
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")  # no Word or Excel document may hold these
 
 
+_PLAIN_TEXTS: dict[str, str] = {}  # cell text -> its words, for texts that raised nothing: names recur in every ward
+_PLAIN_TEXTS_KEPT = 20_000
+
+
 def _words(value, sub: Submission, sheet: str, address: str, code: str = "") -> str:
     """Return the text in a cell, converted to Unicode (with a warning) if typed in TCVN3 or VNI.
 
     Control characters (`_x0001_` in the file) are dropped and pasted line breaks kept as
     line breaks: no report or workbook could be written with them.
     """
+    known = _PLAIN_TEXTS.get(value) if value.__class__ is str else None
+    if known is not None:
+        return known
+    problems = len(sub.problems)
+    words = _words_of(value, sub, sheet, address, code)
+    if value.__class__ is str and len(sub.problems) == problems and len(_PLAIN_TEXTS) < _PLAIN_TEXTS_KEPT:
+        _PLAIN_TEXTS[value] = words
+    return words
+
+
+def _words_of(value, sub: Submission, sheet: str, address: str, code: str) -> str:
     text = _text(value)
     if not text.isprintable():
         text = _CONTROL.sub("", _LINE_BREAK.sub("\n", text))

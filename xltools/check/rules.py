@@ -83,7 +83,9 @@ class Context:
         if key not in self._values:
             self._values[key] = [
                 (ind, figure, name, value) for ind, figure in self.rows() for name in key
-                if is_number(value := getattr(figure, name)) and name in figure.cells
+                for value in (getattr(figure, name),)
+                if value is not None and name in figure.cells
+                and ((value.__class__ is float and value - value == 0) or is_number(value))  # the usual case first
             ]
         return self._values[key]
 
