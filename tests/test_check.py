@@ -121,6 +121,15 @@ def test_negative(make_workbook, catalog):
     assert found(make_workbook(figures(TANG_TRUONG={"actual": -1.5}), name="ok.xlsx"), catalog) == set()
 
 
+def test_a_message_names_the_column_as_the_period_titles_it(make_workbook, catalog):
+    path = make_workbook(figures(LUA_DT={"actual": -5}), period="6 tháng")
+    [negative] = [f for f in check_file(path, catalog).findings if f.code == "negative"]
+    assert "cột «Thực hiện 6 tháng năm 2022» ghi số âm -5" in negative.message
+    annual = make_workbook(figures(LUA_DT={"actual": -5}), name="nam.xlsx")
+    [negative] = [f for f in check_file(annual, catalog).findings if f.code == "negative"]
+    assert "cột «Thực hiện kỳ báo cáo» ghi số âm -5" in negative.message
+
+
 def test_rate_range(make_workbook, catalog):
     path = make_workbook(figures(HO_NGHEO_TL={"actual": 105}))
     # Reported once as a rate above 100, not again as outside the catalog's 0..100.

@@ -13,9 +13,9 @@ from .findings import Finding, finding
 from .grid import (DEFAULT_LIMITS, Grid, Limits, NotANumber, cell_address, cell_number, cell_text, column_letter,
                    is_excel_error, read_grid)
 from .layout import (DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS,
-                     OPTIONAL_FIELDS, UNITS_SHEET, column_field, data_titles, label_key)
+                     OPTIONAL_FIELDS, UNITS_SHEET, column_field, label_key)
 from .numbers import format_number
-from .submission import ANNUAL, Figure, Submission
+from .submission import Figure, Submission
 from .vntext import repair
 
 __all__ = ["parse_grid", "read_submission", "parse_units", "is_excel_error", "label_key"]
@@ -155,9 +155,7 @@ def _required_columns(sub: Submission) -> dict[str, str]:
     is not asked for next year's plan.
     """
     closes_year = sub.period.closes_year if sub.period else not sub.period_label.strip()
-    period = sub.period or ANNUAL
-    titles = data_titles(None if period.is_annual else period.text(), sub.year)
-    return {name: title for name, title in titles.items()
+    return {name: title for name, title in sub.column_titles().items()
             if name not in OPTIONAL_FIELDS and (name != "next_plan" or closes_year)}
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .errors import BadArguments
 from .findings import Finding
-from .layout import DATA_SHEET, INPUT_FIELDS, LEVELS, label_key
+from .layout import DATA_SHEET, INPUT_FIELDS, LEVELS, data_titles, label_key
 
 __all__ = ["Period", "PeriodError", "Figure", "Submission", "period_text", "PERIOD_CHOICES", "ANNUAL"]
 
@@ -229,6 +229,11 @@ class Submission:
 
     def figure(self, code: str) -> Figure | None:
         return self.figures.get(code)
+
+    def column_titles(self) -> dict[str, str]:
+        """Return field -> title of the data sheet's columns for this period: `Thực hiện 6 tháng năm 2022`."""
+        period = self.period or ANNUAL
+        return data_titles(None if period.is_annual else period.text(), self.year)
 
     def input_values(self) -> dict[str, dict[str, float | None]]:
         """Return code -> field -> figure of the input columns, as writer.write_figures takes them."""

@@ -8,6 +8,7 @@ reports why it is unusable (parse reports text in number cells, Excel errors).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from decimal import Decimal
 from ..catalog import Catalog, Indicator
 from ..evaluate import Result, change_on_last_year, evaluate_indicator, is_number
 from ..findings import Finding, finding
-from ..layout import DATA_COLUMNS, DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, UNIT_CODE_PATTERN
+from ..layout import DATA_SHEET, INFO_SHEET, INPUT_FIELDS, LEVELS, UNIT_CODE_PATTERN
 from ..numbers import format_number
 from ..submission import ANNUAL, PERIOD_CHOICES, Figure, Submission
 
@@ -59,6 +60,11 @@ class Context:
     def is_city(self) -> bool:
         return self.sub.level == LEVELS[1]
 
+    @functools.cached_property
+    def titles(self) -> dict[str, str]:
+        """Return field -> column title as the workbook's period names it, for the messages."""
+        return self.sub.column_titles()
+
     @property
     def has_info(self) -> bool:
         """Return True when the workbook has its `Thông tin` sheet (parse reports a missing one)."""
@@ -92,7 +98,7 @@ class Context:
     def at(self, code: str, figure: Figure, column: str, **fields) -> Finding:
         """Return the Finding `code` on the cell of `figure` in field `column` of the data sheet."""
         return finding(code, file=self.sub.file, sheet=self.sub.data_sheet, cell=figure.cells.get(column),
-                       indicator=figure.code, column=DATA_COLUMNS.get(column, column), **fields)
+                       indicator=figure.code, column=self.titles.get(column, column), **fields)
 
     def info(self, code: str, label: str, **fields) -> Finding:
         """Return the Finding `code` on the value cell of `label` (a Submission field) in `Thông tin`."""
