@@ -4,8 +4,8 @@
     python benchmarks/bench_archive.py --wards 10599    # every commune of Vietnam (2024)
     python benchmarks/bench_archive.py --latency-only   # only `new --db` on 3 years x 16 periods x 1.000 wards
 
-Half the wards are the 15 demo wards with their planted slips (xltools.demo), copied under distinct
-unit codes; the other half are clean synthetic wards (bench_merge.make_wards, xltools.demo.random_ward_figures).
+Half the wards are realistic: the figures of the 15 demo wards with their planted slips (xltools.demo),
+copied under distinct unit codes; the other half are clean synthetic wards (both by bench_merge.make_wards).
 Each method runs in a fresh process, so peak memory is its own (and its children's):
 
   (a) xltools archive import into a new SQLite archive (all cores, or --jobs);
@@ -22,7 +22,6 @@ Bytes per figure are the archive file's size over the figures it holds (target: 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sqlite3
@@ -30,46 +29,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_merge import cpu_seconds, machine, make_wards, peak_mib  # noqa: E402
+from bench_merge import in_fresh_process, machine, make_wards, print_figures  # noqa: E402
 
 PERIODS = [f"Tháng {m}" for m in range(1, 13)] + ["3 tháng", "6 tháng", "9 tháng", "Năm"]  # 16 periods
 YEARS = (2021, 2022, 2023)
 LATENCY_WARDS = 1000
 
 
-def make_demo_copies(folder: Path, count: int, catalog) -> list[Path]:
-    """Write `count` copies of the 15 demo wards (with their slips) into `folder`, each under its own unit code."""
-    from xltools.demo import WARDS, write_demo_wards
-
-    paths = [folder / f"d{k:06d}.xlsx" for k in range(count)]
-    if all(p.exists() for p in paths):
-        return paths
-    folder.mkdir(parents=True, exist_ok=True)
-    demo = write_demo_wards(folder / ".demo", catalog, force=True)
-    templates = []
-    for path in demo:
-        with zipfile.ZipFile(path) as archive:
-            templates.append([(info, archive.read(info.filename)) for info in archive.infolist()])
-    for k, path in enumerate(paths):
-        n = k % len(WARDS)
-        old = WARDS[n][0].encode()
-        new = f"D{k:06d}_{WARDS[n][0]}"[:24].encode()
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for info, data in templates[n]:
-                if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml":
-                    data = data.replace(b">" + old + b"<", b">" + new + b"<")
-                archive.writestr(info.filename, data)
-    return paths
-
-
 def wards_folder(args, catalog) -> Path:
-    folder = Path(args.cache) / f"archive-{catalog.version}-{args.wards}"
+    folder = Path(args.cache) / f"mixed-{catalog.version}-{args.wards}"
     synthetic = make_wards(folder, args.wards - args.wards // 2, catalog)
-    demo = make_demo_copies(folder, args.wards // 2, catalog)
+    demo = make_wards(folder, args.wards // 2, catalog, kind="realistic", prefix="d")
     assert len(synthetic) + len(demo) == args.wards
     return folder
 
@@ -144,27 +117,19 @@ def run_floor(paths: list[Path]) -> dict:
 def child(args) -> None:
     folder = Path(args.folder)
     paths = sorted(folder.glob("[wd]*.xlsx"))
-    cpu = cpu_seconds()
     if args.method == "import":
-        out = run_import(folder, args.jobs)
+        print_figures(lambda: run_import(folder, args.jobs))
     elif args.method == "merge":
-        out = run_merge(folder, args.jobs)
+        print_figures(lambda: run_merge(folder, args.jobs))
     elif args.method == "pandas":
-        out = run_pandas(random.Random(1).sample(paths, args.naive_sample) if args.naive_sample else paths)
+        sample = random.Random(1).sample(paths, args.naive_sample) if args.naive_sample else paths
+        print_figures(lambda: run_pandas(sample))
     else:
-        out = run_floor(paths)
-    out["cpu"] = cpu_seconds() - cpu
-    out["peak_mib"] = peak_mib()
-    print(json.dumps(out))
+        print_figures(lambda: run_floor(paths))
 
 
 def measure(method: str, args, folder: Path) -> dict:
-    command = [sys.executable, __file__, "--child", method, "--folder", str(folder), "--naive-sample",
-               str(args.naive_sample)]
-    if args.jobs:
-        command += ["--jobs", str(args.jobs)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return in_fresh_process(__file__, method, args, folder)
 
 
 # ------------------------------------------------------------------------------------------ new --db latency

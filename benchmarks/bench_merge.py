@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 PLACEHOLDER = b"XXXXXX"
@@ -53,15 +54,17 @@ def figure_sets(catalog, kind: str) -> list[dict]:
     return [wards[code] for code, *_ in WARDS]
 
 
-def make_wards(folder: Path, count: int, catalog, kind: str = "clean", year: int = 2022) -> list[Path]:
+def make_wards(folder: Path, count: int, catalog, kind: str = "clean", year: int = 2022,
+               prefix: str = "w") -> list[Path]:
     """Write `count` ward workbooks of `kind` into `folder` (reused when already there); return their paths.
 
     A workbook per set of figures is written with openpyxl; each ward is a copy of one with its
-    unit code and name replaced in the sheet XML, so thousands take seconds.
+    unit code and name replaced in the sheet XML, so thousands take seconds. The files are named
+    `prefix` and a number, so wards of two kinds can share a folder.
     """
     from xltools.writer import build_workbook, save_workbook, write_figures
 
-    paths = [folder / f"w{k:06d}.xlsx" for k in range(count)]
+    paths = [folder / f"{prefix}{k:06d}.xlsx" for k in range(count)]
     if all(p.exists() for p in paths):
         return paths
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,7 +72,7 @@ def make_wards(folder: Path, count: int, catalog, kind: str = "clean", year: int
     for n, figures in enumerate(figure_sets(catalog, kind)):
         book = build_workbook(catalog, unit_code=TEMPLATE_CODE, unit_name=TEMPLATE_NAME, year=year, period="Năm")
         write_figures(book, figures)
-        path = folder / f".template-{n}.xlsx"
+        path = folder / f".template-{prefix}{n}.xlsx"
         save_workbook(book, path, force=True)
         with zipfile.ZipFile(path) as archive:
             templates.append([(info, archive.read(info.filename)) for info in archive.infolist()])
@@ -142,27 +145,35 @@ def child(args) -> None:
     """Run one method in this (fresh) process and print its figures as JSON."""
     folder = Path(args.folder)
     paths = sorted(folder.glob("w*.xlsx"))
-    cpu = cpu_seconds()
     if args.method == "merge":
-        out = run_merge(folder, args.jobs, args.catalog)
+        print_figures(lambda: run_merge(folder, args.jobs, args.catalog))
     elif args.method == "naive":
-        out = run_naive(paths[: args.naive_sample or None])
+        print_figures(lambda: run_naive(paths[: args.naive_sample or None]))
     else:
-        out = run_floor(paths)
+        print_figures(lambda: run_floor(paths))
+
+
+def print_figures(run: Callable[[], dict]) -> None:
+    """Print what `run` returns as JSON, with the CPU it took and the peak memory: the last line a child prints."""
+    cpu = cpu_seconds()
+    out = run()
     out["cpu"] = cpu_seconds() - cpu
     out["peak_mib"] = peak_mib()
     print(json.dumps(out))
 
 
-def measure(method: str, args, folder: Path) -> dict:
-    command = [sys.executable, __file__, "--child", method, "--folder", str(folder), "--wards", str(args.wards),
-               "--naive-sample", str(args.naive_sample)]
+def in_fresh_process(script: str, method: str, args, folder: Path, *options: str) -> dict:
+    """Return the figures of `method`, run by `script --child` in a fresh process (its peak memory its own)."""
+    command = [sys.executable, script, "--child", method, "--folder", str(folder),
+               "--naive-sample", str(args.naive_sample), *options]
     if args.jobs:
         command += ["--jobs", str(args.jobs)]
-    if args.catalog:
-        command += ["--catalog", args.catalog]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(method: str, args, folder: Path) -> dict:
+    return in_fresh_process(__file__, method, args, folder, *(["--catalog", args.catalog] if args.catalog else []))
 
 
 def machine() -> str:

@@ -222,6 +222,8 @@ def test_vietnamese_number_text():
     (lambda: excel.XT_SO(float("inf")), "Lỗi: giá trị phải là số nhưng đang ghi «inf» (không phải một số hữu hạn: "
                                         "Excel không ghi được số vô cùng hay «không phải số» (NaN))."),
     (lambda: excel.XT_SO([1, 2]), "Lỗi: giá trị phải là số (đang là list)."),
+    (lambda: excel.XT_SO(10 ** 5000), "Lỗi: giá trị phải là số nhưng đang ghi «(số nguyên quá lớn)» (không phải một số "
+                                      "hữu hạn: Excel không ghi được số vô cùng hay «không phải số» (NaN))."),
     (lambda: excel.XT_PCT_PLAN("#DIV/0!", 5), "Lỗi: số thực hiện phải là số nhưng đang ghi «#DIV/0!» (là giá trị lỗi "
                                               "của Excel)."),
 ])

@@ -137,9 +137,13 @@ def cell_number(value) -> float | None:
     if isinstance(value, bool):
         raise NotANumber(str(value).upper(), "là giá trị đúng/sai")
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float, and maybe beyond printing: Python refuses 4.300+ digits
+            raise NotANumber("(số nguyên quá lớn)", NOT_FINITE) from None
+        if not math.isfinite(number):
             raise NotANumber(str(value), NOT_FINITE)
-        return float(value)
+        return number
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
         raise NotANumber(date_text(value), "Excel đã hiểu thành ngày giờ, thường do gõ dấu «/» hoặc «:» giữa các số")
     if not isinstance(value, str):
