@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -479,3 +480,9 @@ def test_findings_link_to_their_cells_and_text_never_becomes_a_formula(make_work
                              "'=1+1 là chữ"]
     # another file's cell is not a link, and its odd name stays text
     assert block[4][2:5] == ["'=HYPERLINK(\"http://x\")", "Số liệu", "G12"] and block[4][6] == "'- ghi chú"
+
+
+def test_the_staff_guide_quotes_the_message_a_function_gives():
+    guide = (Path(__file__).parent.parent / "docs" / "huong-dan.md").read_text(encoding="utf-8")
+    text = " ".join(guide.split())
+    assert f"ví dụ «{excel.XT_PCT_PLAN('2.447.6', 2516)}»" in text
