@@ -25,7 +25,7 @@ from .findings import readable
 from .numbers import NumberTextError, format_number, parse_number
 
 __all__ = ["grid_keys", "Grid", "Limits", "read_grid", "cell_address", "column_letter", "clean_value", "cell_text", "date_text",
-           "sheet_key"]
+           "sheet_key", "cell_number", "NotANumber", "is_excel_error"]
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ import re
 
 from .findings import Finding, finding
 from .grid import (DEFAULT_LIMITS, Grid, Limits, NotANumber, cell_address, cell_number, cell_text, column_letter,
-                   is_excel_error, read_grid)
+                   read_grid)
 from .layout import (DATA_SHEET, EXTRA_INFO_LABELS, INFO_LABELS, INFO_SHEET, NOTES_COLUMNS, NOTES_SHEET, NUMBER_FIELDS,
                      OPTIONAL_FIELDS, UNITS_SHEET, column_field, label_key)
 from .numbers import format_number
 from .submission import Figure, Submission
 from .vntext import repair
 
-__all__ = ["parse_grid", "read_submission", "parse_units", "is_excel_error", "label_key"]
+__all__ = ["parse_grid", "read_submission", "parse_units", "label_key"]
 
 _HEADER_SEARCH_ROWS = 40
 EXCEL_MAX_TEXT = 32_767  # Excel's own limit on the characters of one cell; longer text was not typed in Excel
